@@ -1,0 +1,1 @@
+"""Borderlink's shared core: connection settings, logging and the command line."""

@@ -1,0 +1,3 @@
+from borderlink.cli import app
+
+app(prog_name="borderlink")

@@ -1,0 +1,120 @@
+"""The ``borderlink`` command: one entry point, one sub-command per component."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from confluent_kafka.admin import AdminClient
+from rich.console import Console
+
+from borderlink import logs, topics
+from borderlink.serde import registry_client
+from borderlink.settings import settings
+from deploy.local.cli import app as stack_app
+
+app = typer.Typer(
+    help="Borderlink: cross-border alert sharing and correlation.", no_args_is_help=True
+)
+app.add_typer(stack_app, name="stack")
+schemas_app = typer.Typer(help="The Avro contract in the schema registry.", no_args_is_help=True)
+app.add_typer(schemas_app, name="schemas")
+console = Console()
+
+
+@app.callback()
+def main() -> None:
+    logs.configure()
+
+
+def _registry():
+    cfg = settings().registry
+    return registry_client(cfg.url, cfg.basic_auth.get_secret_value() if cfg.basic_auth else None)
+
+
+@schemas_app.command("register")
+def schemas_register() -> None:
+    """Set BACKWARD_TRANSITIVE on every subject and register the current schemas."""
+    from schemas import register_all
+
+    for subject, schema_id in register_all(_registry()).items():
+        console.print(f"{subject}: id {schema_id}")
+
+
+@schemas_app.command("check")
+def schemas_check() -> None:
+    """Test every .avsc against the registered history; exit 1 on a breaking change."""
+    from schemas import check_all
+
+    problems = check_all(_registry())
+    for problem in problems:
+        console.print(f"[red]incompatible[/] {problem}")
+    if problems:
+        raise typer.Exit(1)
+    console.print("[green]all schemas compatible with their registered history[/]")
+
+
+@app.command("topics")
+def create_topics(
+    agencies: Annotated[list[str] | None, typer.Argument(help="agency ids, e.g. gy.police")] = None,
+) -> None:
+    """Create the pipeline's topics and the inbound topic of each agency named."""
+    kafka = settings().kafka
+    names = [*topics.pipeline_topics(), *(topics.inbound(a) for a in agencies or [])]
+    created = topics.provision(
+        AdminClient(kafka.librdkafka()), names, kafka.topic_partitions, kafka.topic_replication
+    )
+    console.print(f"created: {', '.join(created) or 'nothing (all exist)'}")
+
+
+@app.command()
+def publish(
+    path: Annotated[Path, typer.Argument(help="a JSON alert, or - for standard input")],
+) -> None:
+    """Validate and publish one alert (JSON, ISO 8601 times) to its agency's topic."""
+    from producers import AlertInvalid, AlertPublisher, from_json
+
+    data = json.load(sys.stdin if str(path) == "-" else path.open())
+    try:
+        alert = from_json(data)
+        with AlertPublisher(alert.get("agency", "")) as publisher:
+            publisher.publish(alert)
+    except (AlertInvalid, ValueError) as err:
+        problems = getattr(err, "problems", [str(err)])
+        for problem in problems:
+            console.print(f"[red]invalid:[/] {problem}")
+        raise typer.Exit(2) from err
+    console.print(f"published {alert['alert_id']} to {topics.inbound(alert['agency'])}")
+
+
+@app.command()
+def worker() -> None:
+    """Run the stream processors (faust worker): validate, repartition, correlate."""
+    from streams import run_worker
+
+    sys.argv = [sys.argv[0], "worker"]  # faust parses argv itself
+    run_worker()
+
+
+@app.command()
+def sink() -> None:
+    """Index validated alerts and links into Elasticsearch (Ctrl-C to stop)."""
+    from consumers import ElasticsearchSink
+
+    stats = ElasticsearchSink().run()
+    console.print(f"indexed {stats.indexed}, dead-lettered {stats.dead_lettered}")
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="a name, in any script or order")],
+    size: Annotated[int, typer.Option(help="results to show")] = 10,
+) -> None:
+    """Find alerts naming a person, with the links to other agencies' records."""
+    from consumers import elasticsearch_client, search_names
+    from consumers.render import hits_table
+
+    cfg = settings()
+    hits = search_names(elasticsearch_client(cfg), cfg.elasticsearch.index_prefix, text, size)
+    console.print(hits_table(text, hits))

@@ -1,0 +1,55 @@
+"""Registry-aware Avro codecs (Confluent wire format) for every component.
+
+Readers decode with the current ``.avsc`` as reader schema, so records written with an
+older compatible schema resolve to today's fields (defaults filled in).
+"""
+
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from confluent_kafka.schema_registry import SchemaRegistryClient, record_subject_name_strategy
+from confluent_kafka.schema_registry.avro import AvroDeserializer, AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from borderlink.settings import RegistrySettings
+from schemas import schema_str
+
+
+class Codec:
+    """Serialize and deserialize one record type (e.g. 'Alert', 'Link') through the registry."""
+
+    def __init__(self, registry: SchemaRegistryClient, name: str) -> None:
+        schema = schema_str(name)
+        self._serializer = AvroSerializer(
+            registry,
+            schema,
+            conf={
+                "auto.register.schemas": False,
+                "subject.name.strategy": record_subject_name_strategy,
+            },
+        )
+        self._deserializer = AvroDeserializer(registry, schema)
+
+    def encode(self, record: dict[str, Any], topic: str) -> bytes:
+        return self._serializer(record, SerializationContext(topic, MessageField.VALUE))
+
+    def decode(self, data: bytes, topic: str) -> dict[str, Any]:
+        return self._deserializer(data, SerializationContext(topic, MessageField.VALUE))
+
+
+@cache
+def registry_client(url: str, basic_auth: str | None = None) -> SchemaRegistryClient:
+    conf = {"url": url}
+    if basic_auth:
+        conf["basic.auth.user.info"] = basic_auth
+    return SchemaRegistryClient(conf)
+
+
+def codec(registry: RegistrySettings, name: str) -> Codec:
+    auth = registry.basic_auth.get_secret_value() if registry.basic_auth else None
+    return Codec(registry_client(registry.url, auth), name)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,72 @@
+"""Topic names and provisioning: the one place the pipeline's topics are defined.
+
+Agencies publish to ``in.<agency>``. Workers find the inbound topics on the broker when they
+start (faust does not subscribe by pattern), so onboarding an agency is: create its topic,
+then restart the workers one by one. Topics are created explicitly (auto-create is off).
+"""
+
+import re
+from collections.abc import Iterable
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.error import KafkaError
+
+INBOUND_PREFIX = "in."
+VALID_ALERTS = "alerts.valid"
+LINKS = "corr.links"
+SIGHTINGS = "corr.sightings"  # internal: persons repartitioned by blocking key
+
+
+def dead_letter(stage: str) -> str:
+    return f"dlq.{stage}"
+
+
+AGENCY_ID = re.compile(r"^[a-z]{2}\.[a-z0-9][a-z0-9-]{1,30}$")
+
+
+def inbound(agency: str) -> str:
+    """``gy.police`` -> ``in.gy.police``; the agency id is ISO 3166-1 alpha-2 + '.' + code."""
+    if not AGENCY_ID.match(agency):
+        raise ValueError(
+            f"agency id {agency!r} is not '<iso-country>.<code>' (e.g. 'gy.police', 'co.migracion')"
+        )
+    return INBOUND_PREFIX + agency
+
+
+def pipeline_topics() -> list[str]:
+    return [
+        VALID_ALERTS,
+        LINKS,
+        SIGHTINGS,
+        dead_letter("validate"),
+        dead_letter("sink"),
+        dead_letter("publish"),
+    ]
+
+
+def provision(
+    admin: AdminClient, names: Iterable[str], partitions: int = 3, replication: int = 1
+) -> list[str]:
+    """Create the topics that do not exist yet; returns the ones created."""
+    existing = set(admin.list_topics(timeout=10).topics)
+    wanted = [n for n in dict.fromkeys(names) if n not in existing]
+    if not wanted:
+        return []
+    futures = admin.create_topics(
+        [NewTopic(n, num_partitions=partitions, replication_factor=replication) for n in wanted]
+    )
+    created = []
+    for name, future in futures.items():
+        try:
+            future.result()
+            created.append(name)
+        except KafkaException as err:
+            if err.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+    return created
+
+
+def discover_inbound(admin: AdminClient) -> list[str]:
+    """Every ``in.<agency>`` topic on the broker, sorted."""
+    return sorted(t for t in admin.list_topics(timeout=10).topics if t.startswith(INBOUND_PREFIX))

@@ -1,0 +1,189 @@
+"""The Elasticsearch sink: Kafka → documents → bulk index → commit.
+
+At-least-once with idempotent writes: documents carry deterministic ids (alert id, link id),
+offsets are committed only after Elasticsearch acknowledged the batch, and a document
+Elasticsearch rejects goes to ``dlq.sink`` with the reason before its offset is committed.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from confluent_kafka import Consumer, Message, Producer
+from elastic_transport import ConnectionError as TransportConnectionError
+from elasticsearch import ApiError, Elasticsearch, helpers
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from borderlink import logs, topics
+from borderlink.serde import Codec, codec
+from borderlink.settings import Settings, settings
+from streams.deadletters import dead_letter
+
+from . import indices
+from .documents import alert_document, link_document
+
+log = logs.get("consumers.sink")
+
+
+class SinkSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BORDERLINK_SINK_", extra="ignore")
+
+    group_id: str = "borderlink-sink"
+    batch_size: int = 2000  # records per poll; Elasticsearch bulk requests are chunked below
+    chunk_size: int = 1000
+    poll_timeout_s: float = 1.0
+    shards: int = 1
+    replicas: int = 0
+
+
+@dataclass
+class SinkStats:
+    indexed: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+
+
+def elasticsearch_client(config: Settings) -> Elasticsearch:
+    es = config.elasticsearch
+    return Elasticsearch(
+        es.url,
+        api_key=es.api_key.get_secret_value() if es.api_key else None,
+        request_timeout=30,
+        retry_on_timeout=True,
+        max_retries=3,
+    )
+
+
+class ElasticsearchSink:
+    def __init__(
+        self, config: Settings | None = None, sink_config: SinkSettings | None = None
+    ) -> None:
+        self.cfg = config or settings()
+        self.scfg = sink_config or SinkSettings()
+        self.es = elasticsearch_client(self.cfg)
+        self.indices = indices.specs(self.cfg.elasticsearch.index_prefix)
+        self.routes: dict[str, tuple[Codec, Callable[[dict[str, Any]], tuple[str, dict]], str]] = {
+            topics.VALID_ALERTS: (
+                codec(self.cfg.registry, "Alert"),
+                alert_document,
+                self.indices["alerts"].name,
+            ),
+            topics.LINKS: (
+                codec(self.cfg.registry, "Link"),
+                link_document,
+                self.indices["links"].name,
+            ),
+        }
+        self.dead_letters = codec(self.cfg.registry, "DeadLetter")
+        self.dlq_topic = topics.dead_letter("sink")
+        self.stats = SinkStats()
+
+    def _dead_letter(self, producer: Producer, msg: Message, error: Exception | str) -> None:
+        letter = dead_letter(
+            "sink",
+            error,
+            topic=msg.topic(),
+            partition=msg.partition(),
+            offset=msg.offset(),
+            key=msg.key(),
+            value=msg.value(),
+        )
+        producer.produce(
+            self.dlq_topic, key=msg.key(), value=self.dead_letters.encode(letter, self.dlq_topic)
+        )
+        self.stats.dead_lettered += 1
+        log.warning(
+            "dead letter",
+            stage="sink",
+            topic=msg.topic(),
+            offset=msg.offset(),
+            reason=str(error)[:500],
+        )
+
+    def _actions(
+        self, messages: list[Message], producer: Producer
+    ) -> tuple[list[dict[str, Any]], list[Message]]:
+        actions, sources = [], []
+        for msg in messages:
+            if msg.error():
+                log.error("kafka error", error=msg.error().str())
+                continue
+            route = self.routes[msg.topic()]
+            try:
+                doc_id, doc = route[1](route[0].decode(msg.value(), msg.topic()))
+            except Exception as err:  # undecodable record: DLQ with its bytes, never dropped
+                self._dead_letter(producer, msg, err)
+                continue
+            actions.append({"_op_type": "index", "_index": route[2], "_id": doc_id, "_source": doc})
+            sources.append(msg)
+        return actions, sources
+
+    def _bulk(self, actions: list[dict[str, Any]]) -> list[tuple[bool, dict[str, Any]]]:
+        """Bulk index; while Elasticsearch is unreachable, wait and retry (back-pressure)."""
+        delay = 1.0
+        while True:
+            try:
+                return list(
+                    helpers.streaming_bulk(
+                        self.es,
+                        actions,
+                        chunk_size=self.scfg.chunk_size,
+                        raise_on_error=False,
+                        max_retries=5,
+                        initial_backoff=1,
+                        yield_ok=True,
+                    )
+                )
+            except (TransportConnectionError, ApiError) as err:
+                log.warning(
+                    "elasticsearch unavailable; retrying", error=str(err)[:300], retry_in_s=delay
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    def process(self, consumer: Consumer, producer: Producer) -> int:
+        """One poll → index → dead-letter → commit cycle; returns records consumed."""
+        messages = consumer.consume(self.scfg.batch_size, timeout=self.scfg.poll_timeout_s)
+        if not messages:
+            return 0
+        actions, sources = self._actions(messages, producer)
+        results = self._bulk(actions) if actions else []
+        for (ok, item), msg in zip(results, sources, strict=True):
+            if ok:
+                self.stats.indexed += 1
+            else:
+                self._dead_letter(producer, msg, f"elasticsearch rejected: {item}")
+        # The DLQ write must be durable before the offsets that it replaces are committed.
+        if producer.flush(30) > 0:
+            raise RuntimeError("dead letters not delivered; offsets not committed")
+        consumer.commit(asynchronous=False)
+        self.stats.batches += 1
+        return len(messages)
+
+    def run(self, should_stop: Callable[[], bool] = lambda: False) -> SinkStats:
+        indices.ensure(self.es, self.indices, self.scfg.shards, self.scfg.replicas)
+        kafka = self.cfg.kafka.librdkafka()
+        consumer = Consumer(
+            {
+                **kafka,
+                "group.id": self.scfg.group_id,
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+            }
+        )
+        producer = Producer({**kafka, "enable.idempotence": True, "acks": "all"})
+        consumer.subscribe(list(self.routes))
+        log.info("sink started", topics=list(self.routes), group=self.scfg.group_id)
+        try:
+            while not should_stop():
+                if self.process(consumer, producer):
+                    log.info(
+                        "batch indexed",
+                        indexed=self.stats.indexed,
+                        dead_lettered=self.stats.dead_lettered,
+                    )
+        finally:
+            consumer.close()
+            producer.flush(30)
+        return self.stats

@@ -1,0 +1,1 @@
+"""Everything that starts infrastructure: the local stack, compose and Kibana assets."""

@@ -1,0 +1,117 @@
+"""The agency SDK: validate an alert, serialize it through the registry, publish it.
+
+    with AlertPublisher("gy.police") as publisher:
+        publisher.publish(alert)        # raises AlertInvalid with every problem found
+
+Idempotent producer (acks=all), delivery report per record, flush on exit. The key is the
+alert id (or the retracted alert's id), so an alert and its retraction stay in order.
+"""
+
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Self
+
+from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka.schema_registry import SchemaRegistryClient, record_subject_name_strategy
+from confluent_kafka.schema_registry.avro import AvroSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
+
+from borderlink import logs, topics
+from borderlink.settings import Settings, settings
+from schemas import schema_str
+
+from .validation import check
+
+log = logs.get("producers")
+
+
+class PublishFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def alert_serializer(registry: SchemaRegistryClient) -> AvroSerializer:
+    # The contract is registered centrally (borderlink schemas register), never by an agency.
+    return AvroSerializer(
+        registry,
+        schema_str("Alert"),
+        conf={
+            "auto.register.schemas": False,
+            "subject.name.strategy": record_subject_name_strategy,
+        },
+    )
+
+
+def ordering_key(alert: dict[str, Any]) -> bytes:
+    event = alert.get("event") or {}
+    return str(event.get("retracts_alert_id") or alert["alert_id"]).encode()
+
+
+class AlertPublisher:
+    def __init__(self, agency: str, config: Settings | None = None, **producer_conf: Any) -> None:
+        cfg = config or settings()
+        self.topic = topics.inbound(agency)
+        self.agency = agency
+        self._registry = SchemaRegistryClient(cfg.registry.client_conf())
+        self._serialize = alert_serializer(self._registry)
+        self._producer = Producer(
+            {
+                **cfg.kafka.librdkafka(),
+                "enable.idempotence": True,
+                "acks": "all",
+                "linger.ms": 20,
+                "compression.type": "zstd",
+                **producer_conf,
+            }
+        )
+        self.report = DeliveryReport()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.flush()
+
+    def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
+        if err is None:
+            self.report.delivered += 1
+        else:
+            self.report.failed.append(f"{msg.key()!r}: {err.str()}")
+            log.error("delivery failed", topic=msg.topic(), key=msg.key(), error=err.str())
+
+    def publish(self, alert: dict[str, Any]) -> None:
+        """Validate and enqueue one alert; delivery is confirmed by ``flush``."""
+        check(alert)
+        if alert["agency"] != self.agency:
+            raise PermissionError(f"this publisher speaks for {self.agency}, not {alert['agency']}")
+        value = self._serialize(alert, SerializationContext(self.topic, MessageField.VALUE))
+        while True:
+            try:
+                self._producer.produce(
+                    self.topic, value=value, key=ordering_key(alert), on_delivery=self._on_delivery
+                )
+                break
+            except BufferError:
+                # Local queue full: serve delivery reports to make room (back-pressure).
+                self._producer.poll(0.5)
+        self._producer.poll(0)
+
+    def flush(self, timeout_s: float = 30.0) -> DeliveryReport:
+        remaining = self._producer.flush(timeout_s)
+        if remaining:
+            raise PublishFailed(f"{remaining} alerts not delivered within {timeout_s}s")
+        if self.report.failed:
+            raise PublishFailed(
+                f"{len(self.report.failed)} alerts failed: {self.report.failed[:5]}"
+            )
+        return self.report
