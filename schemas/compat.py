@@ -1,21 +1,20 @@
 """Local schema compatibility checks, with the Apache `avro` package's checker.
 
-Borderlink subjects use BACKWARD_TRANSITIVE: a new schema must be able to *read* data
-written with *every* earlier version, because Kafka keeps old alerts and consumers replay
-them. In reader/writer terms the new schema is the reader and each old one a writer:
+Borderlink subjects use FULL_TRANSITIVE: a new schema must read data written with every
+earlier version (backward: Kafka keeps old alerts and consumers replay them) *and* every
+earlier version must read data written with the new one (forward: agencies, Borderlink's
+workers and other subscribers upgrade on their own schedules, in any order).
 
-- allowed: add a field with a default; remove a field; add an enum symbol; widen a
-  type (int -> long -> float -> double, string <-> bytes); add a union branch;
-- refused: add a field without a default; narrow or change a type; remove a union
-  branch (e.g. make an optional field required); remove an enum symbol from an enum
-  without a default (ours all have one, so an old symbol reads as the default).
+- allowed: add or remove a field that has a default; add an enum symbol or remove one
+  (our enums all have a default, so an unknown or old symbol reads as the default);
+- refused: add a field without a default (new readers cannot read old data); remove a
+  field without a default (old readers cannot read new data); change or widen a type
+  (int -> long reads old data, but old readers cannot read the long); make an optional
+  field required or a required one optional.
 
-Consumers upgrade first, producers after. "Transitive" closes a gap plain BACKWARD
-leaves: v2 adds a field with a default and v3 drops the default. Each step reads its
-predecessor, but v3 cannot read v1 data, which lacks the field.
-
-FORWARD compatibility (old readers, new data) is not promised: removing a field without
-a default breaks consumers that have not been upgraded; hence the upgrade order.
+"Transitive" closes a gap a check against the latest version only leaves: v2 adds a
+field with a default and v3 drops the default. Each step reads its predecessor, but v3
+cannot read v1 data, which lacks the field.
 """
 
 from avro.compatibility import (
@@ -67,7 +66,7 @@ def _leaf(reader: Schema, writer: Schema, path: str) -> list[str]:
     return [f"{where}: {what} ({'; '.join(sorted(result.messages))})"]
 
 
-def _walk(reader: Schema, writer: Schema, path: str) -> list[str]:
+def _walk(reader: Schema, writer: Schema, path: str, missing: str) -> list[str]:
     # Records, arrays and maps are walked here, field by field, because the checker loses
     # the location below a union and would report such a problem at the root.
     if isinstance(reader, RecordSchema) and isinstance(writer, RecordSchema):
@@ -77,30 +76,40 @@ def _walk(reader: Schema, writer: Schema, path: str) -> list[str]:
         for field in reader.fields:
             old = lookup_writer_field(writer, field)
             if old is not None:
-                problems += _walk(field.type, old.type, f"{path}.{field.name}")
+                problems += _walk(field.type, old.type, f"{path}.{field.name}", missing)
             elif not field.has_default:
-                problems.append(f"{path}.{field.name}: field added without default")
+                problems.append(f"{path}.{field.name}: {missing}")
         return problems
     if isinstance(reader, ArraySchema) and isinstance(writer, ArraySchema):
-        return _walk(reader.items, writer.items, f"{path}[]")
+        return _walk(reader.items, writer.items, f"{path}[]", missing)
     if isinstance(reader, MapSchema) and isinstance(writer, MapSchema):
-        return _walk(reader.values, writer.values, f"{path}{{}}")
+        return _walk(reader.values, writer.values, f"{path}{{}}", missing)
     return _leaf(reader, writer, path)
 
 
-def incompatibilities(reader: Schema, writer: Schema) -> list[str]:
+def incompatibilities(reader: Schema, writer: Schema, forward: bool = False) -> list[str]:
     """Why `reader` cannot read data written with `writer`, one line per field; empty if
-    it can."""
+    it can. `forward` says the reader is the older schema, which words a missing field."""
     root = reader.name if isinstance(reader, RecordSchema) else ""
-    return _walk(reader, writer, root)
+    missing = (
+        "field removed that older readers require (it has no default)"
+        if forward
+        else "field added without default"
+    )
+    return _walk(reader, writer, root, missing)
 
 
 def check_compatible(new_schema_str: str, old_schema_strs: list[str]) -> list[str]:
     """Problems that stop `new_schema_str` from reading data written with any of
-    `old_schema_strs` (oldest first); empty if it can read them all."""
-    reader = parse(new_schema_str)
-    return [
-        f"old schema #{number}: {problem}"
-        for number, old_schema_str in enumerate(old_schema_strs, start=1)
-        for problem in incompatibilities(reader, parse(old_schema_str))
-    ]
+    `old_schema_strs` (oldest first), or any of them from reading data written with it;
+    empty if all pairs read each other (FULL_TRANSITIVE)."""
+    new = parse(new_schema_str)
+    problems = []
+    for number, old_schema_str in enumerate(old_schema_strs, start=1):
+        old = parse(old_schema_str)
+        problems += [f"old schema #{number}: {p}" for p in incompatibilities(new, old)]
+        problems += [
+            f"old schema #{number} reading new data: {p}"
+            for p in incompatibilities(old, new, forward=True)
+        ]
+    return problems

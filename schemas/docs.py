@@ -21,9 +21,10 @@ Namespace `{NAMESPACE}`. Each top-level record (one no other type refers to) is 
 registry subject named by RecordNameStrategy, i.e. its full name, so all topics carrying
 it share one contract: {", ".join(f"`{subject}`" for subject in SUBJECTS)}.
 Compatibility level `{COMPATIBILITY}`: a new schema must read data written with every
-earlier version. So a change may add a field with a default, remove a field, add an enum
-symbol or widen a type; it may not add a field without a default, narrow or change a
-type, or remove a union branch. Consumers upgrade before producers.
+earlier version, and every earlier version must read data written with the new one, so
+agencies and consumers upgrade in any order. A change may add or remove a field that has
+a default and add an enum symbol; it may not add or remove a field without a default,
+change or widen a type, or add or remove a union branch.
 
 A field without a default is required. `null \\| T` is an optional `T`. Every enum has a
 default symbol: a reader that meets a symbol added after it was built reads the default.

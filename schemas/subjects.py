@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from avro.schema import parse
 from confluent_kafka.schema_registry import (
     Schema,
     SchemaRegistryClient,
@@ -20,12 +19,12 @@ from confluent_kafka.schema_registry import (
 from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 from schemas.catalog import full_name, schema_str, top_level_records
-from schemas.compat import incompatibilities
+from schemas.compat import check_compatible
 
 # What AvroSerializer takes as its "subject.name.strategy" setting.
 SUBJECT_NAME_STRATEGY = record_subject_name_strategy
 # See schemas.compat for what this allows and why.
-COMPATIBILITY = "BACKWARD_TRANSITIVE"
+COMPATIBILITY = "FULL_TRANSITIVE"
 ALERT_SUBJECT = full_name("Alert")
 DEAD_LETTER_SUBJECT = full_name("DeadLetter")
 # Derived, so that a new top-level .avsc becomes a subject without a code change.
@@ -86,11 +85,11 @@ def check_all(client: SchemaRegistryClient) -> list[CompatibilityProblem]:
         if level != COMPATIBILITY:
             message = f"compatibility level is {level}, not {COMPATIBILITY}"
             problems.append(CompatibilityProblem(subject, None, message))
-        reader = parse(schema_str(subject))
+        current = schema_str(subject)
         for version in versions:
             old = client.get_version(subject, version).schema.schema_str
             problems += [
-                CompatibilityProblem(subject, version, message)
-                for message in incompatibilities(reader, parse(old))
+                CompatibilityProblem(subject, version, message.split(" ", 3)[3].lstrip(": "))
+                for message in check_compatible(current, [old])
             ]
     return problems

@@ -64,7 +64,8 @@ def sightings(alert: dict[str, Any]) -> list[tuple[str, Sighting]]:
 
 
 def blocking_key(sighting: Sighting) -> str:
-    # The two longest tokens, sorted: survives a dropped middle name or second surname.
+    # The two longest tokens, sorted: order, case and accents do not move a person to
+    # another block, nor does a dropped short token (a middle name, an initial).
     tokens = sorted(sighting.name.split(), key=lambda t: (-len(t), t))[:2]
     return " ".join(sorted(tokens))
 

@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from itertools import permutations
 from math import perm
-from typing import Literal
 
 import jellyfish
 from rapidfuzz.distance import JaroWinkler
@@ -19,7 +18,6 @@ from streams.normalise.errors import NormalisationError
 from streams.normalise.nicknames import canonical_given
 from streams.normalise.text import fold, has_syllabic_script
 
-NameOrder = Literal["given_first", "surname_first", "unknown"]
 _ORDERS: frozenset[str] = frozenset({"given_first", "surname_first", "unknown"})
 
 # Particles join the word after them ("de la Cruz", "van der Berg", "bin Salman") and are
@@ -126,8 +124,9 @@ def parse_name(
         return _person_name(given_units, surname_units, f"given={given!r} surnames={surnames!r}")
     if "," in full:
         surname_part, _, given_part = full.partition(",")
-        given_units = _units(_words(given_part, strip_titles=True), leading_particle=False)
-        surname_units = _units(_words(surname_part), leading_particle=True)
+        given_words = _words(given_part, strip_titles=True, strip_suffixes=True)
+        given_units = _units(given_words, leading_particle=False)
+        surname_units = _units(_words(surname_part, strip_suffixes=True), leading_particle=True)
         return _person_name(given_units, surname_units, full)
     surname_first = normalised_order == "surname_first"
     words = _words(full, strip_titles=True, strip_suffixes=True)

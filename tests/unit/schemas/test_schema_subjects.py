@@ -61,7 +61,7 @@ def test_subjects_are_the_full_names_of_the_top_level_records():
     assert tuple(top_level_records()) == SUBJECTS
     assert SUBJECTS[:2] == ("org.borderlink.v1.Alert", "org.borderlink.v1.DeadLetter")
     assert SUBJECT_NAME_STRATEGY(None, "org.borderlink.v1.Alert") == ALERT_SUBJECT
-    assert COMPATIBILITY == "BACKWARD_TRANSITIVE"
+    assert COMPATIBILITY == "FULL_TRANSITIVE"
 
 
 def test_register_all_sets_the_level_before_registering_each_subject():
@@ -114,7 +114,7 @@ def test_a_subject_with_the_wrong_or_no_level_is_reported():
 
     alert, dead_letter = check_all(registry)
     assert alert.version is None
-    assert alert.message == "compatibility level is BACKWARD, not BACKWARD_TRANSITIVE"
+    assert alert.message == "compatibility level is BACKWARD, not FULL_TRANSITIVE"
     assert dead_letter.subject == DEAD_LETTER_SUBJECT
     assert "not set" in dead_letter.message
 

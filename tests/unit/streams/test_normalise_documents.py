@@ -1,5 +1,7 @@
 """document_key and the ICAO Doc 9303 machine-readable zone, on the ICAO specimens."""
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -79,7 +81,10 @@ def test_document_key_rejects(state: str, number: str, reason: str) -> None:
         document_key(state, number)
 
 
-@given(st.sampled_from(["PA", "PAN", "CO", "COL", "GY", "GUY"]), st.from_regex(r"[A-Za-z0-9 .\-]{3,30}", fullmatch=True))
+@given(
+    st.sampled_from(["PA", "PAN", "CO", "COL", "GY", "GUY"]),
+    st.from_regex(r"[A-Za-z0-9 .\-]{3,30}", fullmatch=True),
+)
 def test_document_key_is_idempotent(state: str, number: str) -> None:
     try:
         key = document_key(state, number)
@@ -94,7 +99,13 @@ def test_document_key_is_idempotent(state: str, number: str) -> None:
 
 @pytest.mark.parametrize(
     ("field", "digit"),
-    [("L898902C3", "6"), ("740812", "2"), ("120415", "9"), ("ZE184226B<<<<<", "1"), ("D23145890", "7")],
+    [
+        ("L898902C3", "6"),
+        ("740812", "2"),
+        ("120415", "9"),
+        ("ZE184226B<<<<<", "1"),
+        ("D23145890", "7"),
+    ],
 )
 def test_check_digit_on_specimen_fields(field: str, digit: str) -> None:
     assert check_digit(field) == digit
@@ -136,7 +147,10 @@ def test_parse_td1_specimen() -> None:
 
 
 def test_parse_accepts_ocr_whitespace_case_and_one_string() -> None:
-    spaced = "  p<utoeriksson<<anna<maria<<<<<<<<<<<<<<<<<<<\n\n L898902C36UTO7408122F1204159ZE184226B<<<<< 10 \n"
+    spaced = (
+        "  p<utoeriksson<<anna<maria<<<<<<<<<<<<<<<<<<<\n"
+        "\n L898902C36UTO7408122F1204159ZE184226B<<<<< 10 \n"
+    )
     assert parse_mrz(spaced) == parse_mrz(TD3_SPECIMEN)
     assert parse_mrz(TD3_SPECIMEN.replace("\n", "")) == parse_mrz(TD3_SPECIMEN)
     assert parse_mrz(TD1_SPECIMEN.replace("\n", "")) == parse_mrz(TD1_SPECIMEN)
@@ -211,7 +225,5 @@ def test_parse_mrz_rejects(lines: str, reason: str) -> None:
 
 @given(st.text())
 def test_parse_mrz_raises_only_normalisation_errors(text: str) -> None:
-    try:
+    with contextlib.suppress(NormalisationError):
         parse_mrz(text)
-    except NormalisationError:
-        pass

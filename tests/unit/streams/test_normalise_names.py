@@ -64,6 +64,7 @@ def test_parse_full_name_given_first(
         ("Pérez de la Cruz Gómez, María José", ("maria", "jose"), ("perez", "cruz", "gomez")),
         ("de la Cruz, María de los Ángeles", ("maria", "angeles"), ("cruz",)),
         ("ERIKSSON, Anna Maria", ("anna", "maria"), ("eriksson",)),
+        ("Pérez Jr., Juan", ("juan",), ("perez",)),
     ],
 )
 def test_parse_comma_order(full: str, given: tuple[str, ...], surnames: tuple[str, ...]) -> None:

@@ -75,7 +75,10 @@ def test_to_e164_is_idempotent(country: str, raw: str) -> None:
     assert to_e164(e164, "GY") == e164  # an E.164 number no longer depends on the hint
 
 
-@given(st.sampled_from(["CO", "GY", "TT", "PA", "PE", "EC", "CR"]), st.from_regex(r"[0-9 ]{7,12}", fullmatch=True))
+@given(
+    st.sampled_from(["CO", "GY", "TT", "PA", "PE", "EC", "CR"]),
+    st.from_regex(r"[0-9 ]{7,12}", fullmatch=True),
+)
 def test_digit_strings_are_keyed_or_refused(country: str, raw: str) -> None:
     try:
         e164 = to_e164(raw, country)

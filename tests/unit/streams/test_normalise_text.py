@@ -52,4 +52,6 @@ def test_fold_output_is_lowercase_ascii_words(text: str) -> None:
     folded = fold(text)
     assert folded == folded.strip()
     assert "  " not in folded
-    assert all(char.isascii() and (char.islower() or char.isdigit() or char == " ") for char in folded)
+    assert all(
+        char.isascii() and (char.islower() or char.isdigit() or char == " ") for char in folded
+    )
