@@ -35,7 +35,7 @@ def _registry():
 
 @schemas_app.command("register")
 def schemas_register() -> None:
-    """Set BACKWARD_TRANSITIVE on every subject and register the current schemas."""
+    """Set FULL_TRANSITIVE on every subject and register the current schemas."""
     from schemas import register_all
 
     for subject, schema_id in register_all(_registry()).items():
@@ -118,3 +118,14 @@ def search(
     cfg = settings()
     hits = search_names(elasticsearch_client(cfg), cfg.elasticsearch.index_prefix, text, size)
     console.print(hits_table(text, hits))
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="scenario seed (same seed, same alerts)")] = 7,
+    networks: Annotated[int, typer.Option(help="trafficking networks to simulate")] = 4,
+) -> None:
+    """Start the stack and run a multi-agency, multi-country scenario end to end."""
+    from borderlink.demo import run
+
+    run(settings(), seed=seed, networks=networks)

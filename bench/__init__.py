@@ -1,0 +1,1 @@
+"""Benchmarks: tables printed against a baseline measured in the same run."""

@@ -1,0 +1,204 @@
+"""Publish → searchable latency at fixed offered loads, against the bare pipeline.
+
+    python -m bench.latency [--rates 5 25] [--seconds 20]
+
+Borderlink: SDK publish → worker (validate, correlate) → sink → search finds the alert.
+Baseline, same stack and run: raw produce → consume → bulk index, no processing.
+Both indices refresh every second (set explicitly), which bounds the floor of both.
+"""
+
+import argparse
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from confluent_kafka import Consumer, Producer
+from confluent_kafka.admin import AdminClient
+from elasticsearch import Elasticsearch, helpers
+from rich.console import Console
+from rich.table import Table
+
+from borderlink import topics
+from borderlink.serde import registry_client
+from borderlink.settings import settings
+from borderlink.workers import running
+from consumers import elasticsearch_client
+from deploy.local import Stack
+from producers import AlertPublisher
+from producers.scenario import generate
+from schemas import register_all
+
+console = Console()
+AGENCY = "pa.bench-latency"
+
+
+def _alerts(count: int) -> list[dict[str, Any]]:
+    base = [a for a in generate(seed=5, networks=4).alerts if a["persons"]]
+    return [
+        {**base[i % len(base)], "alert_id": str(uuid.uuid4()), "agency": AGENCY, "country": "PA"}
+        for i in range(count)
+    ]
+
+
+def _watch(
+    es: Elasticsearch,
+    index: str,
+    sent: dict[str, float],
+    seen: dict[str, float],
+    stop: threading.Event,
+) -> None:
+    """Search for pending ids every 50 ms; record when each one first becomes searchable."""
+    while not stop.is_set():
+        pending = [i for i in list(sent) if i not in seen]
+        if pending and es.indices.exists(index=index):
+            hits = es.search(
+                index=index, query={"ids": {"values": pending[:1000]}}, size=1000, source=False
+            )["hits"]["hits"]
+            now = time.monotonic()
+            for hit in hits:
+                seen.setdefault(hit["_id"], now)
+        time.sleep(0.05)
+
+
+def _measure(
+    es: Elasticsearch,
+    index: str,
+    alerts: list[dict[str, Any]],
+    rate: float,
+    send: Callable[[dict[str, Any]], None],
+    flush: Callable[[], None],
+) -> list[float]:
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    stop = threading.Event()
+    watcher = threading.Thread(target=_watch, args=(es, index, sent, seen, stop), daemon=True)
+    watcher.start()
+    start = time.monotonic()
+    for i, alert in enumerate(alerts):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        send(alert)
+        flush()  # one alert at a time: latency, not batching, is measured
+        sent[alert["alert_id"]] = time.monotonic()
+    deadline = time.monotonic() + 60
+    while len(seen) < len(sent) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
+    watcher.join()
+    missing = len(sent) - len(seen)
+    if missing:
+        console.print(f"[red]{missing} alerts not searchable within 60 s[/]")
+    return [seen[i] - sent[i] for i in sent if i in seen]
+
+
+def _bare_pipeline(es: Elasticsearch, topic: str, index: str, stop: threading.Event) -> None:
+    cfg = settings()
+    consumer = Consumer(
+        {
+            **cfg.kafka.librdkafka(),
+            "group.id": f"bare-{uuid.uuid4().hex}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe([topic])
+    while not stop.is_set():
+        messages = consumer.consume(500, timeout=0.05)
+        if messages:
+            helpers.bulk(
+                es,
+                (
+                    {
+                        "_index": index,
+                        "_id": m.key().decode(),
+                        "_source": {"payload_bytes": len(m.value())},
+                    }
+                    for m in messages
+                ),
+            )
+            consumer.commit(asynchronous=False)
+    consumer.close()
+
+
+def _row(table: Table, name: str, rate: float, latencies: list[float], base_p50: float) -> float:
+    ms = sorted(x * 1000 for x in latencies)
+    p50 = statistics.median(ms)
+    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    table.add_row(
+        name,
+        f"{rate:g}",
+        str(len(ms)),
+        f"{p50:.0f}",
+        f"{p99:.0f}",
+        f"{p50 / base_p50:.2f}" if base_p50 else "1.00",
+    )
+    return p50
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rates", type=float, nargs="+", default=[5.0, 25.0])
+    parser.add_argument("--seconds", type=float, default=20.0)
+    args = parser.parse_args()
+    cfg = settings()
+    stack = Stack()
+    stack.up()
+    register_all(registry_client(cfg.registry.url))
+    es = elasticsearch_client(cfg)
+    run = uuid.uuid4().hex[:8]
+    bare_topic, bare_index = f"bench.bare-{run}", f"bench-bare-{run}"
+    topics.provision(
+        AdminClient(cfg.kafka.librdkafka()),
+        [*topics.pipeline_topics(), topics.inbound(AGENCY), bare_topic],
+    )
+    es.indices.create(
+        index=bare_index, settings={"refresh_interval": "1s", "number_of_replicas": 0}
+    )
+    table = Table(title="publish → searchable latency (ms)")
+    for column in ("pipeline", "alerts/s", "alerts", "p50", "p99", "p50 ratio to bare"):
+        table.add_column(column, justify="right" if column != "pipeline" else "left")
+
+    stop = threading.Event()
+    bare = threading.Thread(
+        target=_bare_pipeline, args=(es, bare_topic, bare_index, stop), daemon=True
+    )
+    bare.start()
+    raw = Producer({**cfg.kafka.librdkafka(), "acks": "all", "linger.ms": 0})
+    with (
+        running(stack.settings.logs) as workers,
+        AlertPublisher(AGENCY, cfg, **{"linger.ms": 0}) as publisher,
+    ):
+        time.sleep(15)  # the worker joins its group and recovers its tables
+        workers.check_alive()
+        for rate in args.rates:
+            alerts = _alerts(int(rate * args.seconds))
+            base = _measure(
+                es,
+                bare_index,
+                alerts,
+                rate,
+                lambda a: raw.produce(bare_topic, key=a["alert_id"].encode(), value=b"x" * 900),
+                lambda: raw.flush(10),
+            )
+            base_p50 = _row(table, "bare: produce → consume → bulk", rate, base, 0)
+            alerts = _alerts(int(rate * args.seconds))
+            mine = _measure(
+                es,
+                f"{cfg.elasticsearch.index_prefix}-alerts",
+                alerts,
+                rate,
+                publisher.publish,
+                lambda: publisher.flush(10),
+            )
+            _row(table, "borderlink: SDK → worker → sink", rate, mine, base_p50)
+            workers.check_alive()
+    stop.set()
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
