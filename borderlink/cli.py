@@ -13,6 +13,7 @@ from borderlink import logs, topics
 from borderlink.serde import registry_client
 from borderlink.settings import settings
 from deploy.local.cli import app as stack_app
+from producers.cli import register as register_producer_commands
 
 app = typer.Typer(
     help="Borderlink: cross-border alert sharing and correlation.", no_args_is_help=True
@@ -86,6 +87,9 @@ def publish(
             console.print(f"[red]invalid:[/] {problem}")
         raise typer.Exit(2) from err
     console.print(f"published {alert['alert_id']} to {topics.inbound(alert['agency'])}")
+
+
+register_producer_commands(app)
 
 
 @app.command()

@@ -42,6 +42,7 @@ def pipeline_topics() -> list[str]:
         dead_letter("validate"),
         dead_letter("sink"),
         dead_letter("publish"),
+        dead_letter("import"),
     ]
 
 

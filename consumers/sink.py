@@ -16,9 +16,9 @@ from elasticsearch import ApiError, Elasticsearch, helpers
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from borderlink import logs, topics
+from borderlink.deadletters import dead_letter
 from borderlink.serde import Codec, codec
 from borderlink.settings import Settings, settings
-from streams.deadletters import dead_letter
 
 from . import indices
 from .documents import alert_document, link_document

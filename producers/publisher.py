@@ -20,7 +20,7 @@ from borderlink import logs, topics
 from borderlink.settings import Settings, settings
 from schemas import schema_str
 
-from .validation import check
+from .validation import AlertInvalid, domain_problems, schema_problems
 
 log = logs.get("producers")
 
@@ -91,10 +91,18 @@ class AlertPublisher:
 
     def publish(self, alert: dict[str, Any]) -> None:
         """Validate and enqueue one alert; delivery is confirmed by ``flush``."""
-        check(alert)
-        if alert["agency"] != self.agency:
-            raise PermissionError(f"this publisher speaks for {self.agency}, not {alert['agency']}")
-        value = self._serialize(alert, SerializationContext(self.topic, MessageField.VALUE))
+        if alert.get("agency") != self.agency:
+            raise PermissionError(
+                f"this publisher speaks for {self.agency}, not {alert.get('agency')}"
+            )
+        found = domain_problems(alert)
+        if found:
+            raise AlertInvalid(found)
+        try:
+            value = self._serialize(alert, SerializationContext(self.topic, MessageField.VALUE))
+        except Exception as err:
+            # The writer checks types as it goes; only a failure pays for the readable report.
+            raise AlertInvalid(schema_problems(alert) or [f"schema: {err}"]) from err
         while True:
             try:
                 self._producer.produce(

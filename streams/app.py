@@ -12,12 +12,12 @@ import faust
 from confluent_kafka.admin import AdminClient
 
 from borderlink import logs, topics
+from borderlink.deadletters import dead_letter
 from borderlink.serde import codec, now
 from borderlink.settings import Settings, settings
-from producers.validation import problems
+from producers.validation import domain_problems
 
 from .correlate import Sighting, compare, sightings
-from .deadletters import dead_letter
 from .settings import StreamSettings
 
 log = logs.get("streams")
@@ -88,7 +88,8 @@ def create_app(
             except Exception as err:  # any undecodable bytes go to the DLQ, never dropped
                 await reject(event, err)
                 continue
-            found = problems(alert)
+            # Decoded from Avro, so schema-valid already: only the contract's domain rules.
+            found = domain_problems(alert)
             if topic != topics.INBOUND_PREFIX + str(alert.get("agency")):
                 found.append(f"alert of agency {alert.get('agency')!r} published on {topic}")
             if found:

@@ -56,6 +56,18 @@ def test_an_invalid_alert_is_refused_before_it_is_sent(config, agencies) -> None
     assert publisher.report.delivered == 0
 
 
+def test_a_schema_violation_is_reported_readably_and_not_sent(config, agencies) -> None:
+    bad = _alert(agencies["PA"], "PA")
+    bad["phones"][0]["number"] = 5071234567  # a number, where the schema says string
+    with (
+        AlertPublisher(agencies["PA"], config) as publisher,
+        pytest.raises(AlertInvalid) as refused,
+    ):
+        publisher.publish(bad)
+    assert any(p.startswith("schema:") and "number" in p for p in refused.value.problems)
+    assert publisher.report.delivered == 0
+
+
 def test_corrupt_and_spoofed_records_go_to_the_dead_letter_topic(config, agencies, worker) -> None:
     pa_topic = topics.inbound(agencies["PA"])
     corrupt_key = f"corrupt-{uuid.uuid4()}".encode()
