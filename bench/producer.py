@@ -34,24 +34,17 @@ from producers.scenario import generate
 from schemas import ALERT, register_all, schema_str
 
 console = Console()
+AGENCY = "pa.bench-producer"
 
 
 def _alerts(count: int) -> list[dict[str, Any]]:
-    """Scenario alerts, cycled with fresh ids up to ``count`` (one agency, for one topic)."""
+    """Scenario alerts, cycled with fresh ids up to ``count``, under a bench-only agency
+    (never a demo agency's topic: a worker would have to process them all)."""
     base = [a for a in generate(seed=11, networks=6).alerts if a["persons"]]
-    agency = base[0]["agency"]
-    out = []
-    for i in range(count):
-        alert = dict(base[i % len(base)])
-        out.append(
-            {
-                **alert,
-                "alert_id": str(uuid.uuid4()),
-                "agency": agency,
-                "country": agency[:2].upper(),
-            }
-        )
-    return out
+    return [
+        {**base[i % len(base)], "alert_id": str(uuid.uuid4()), "agency": AGENCY, "country": "PA"}
+        for i in range(count)
+    ]
 
 
 def _rate(count: int, run: Callable[[], None]) -> float:

@@ -130,6 +130,10 @@ def _summary(es: Elasticsearch, prefix: str, scenario: Scenario, cfg: Settings) 
     crossing = {b["key_as_string"]: b["doc_count"] for b in aggs["cross_border"]["buckets"]}
     console.print(f"links: {decisions}; cross-border: {crossing.get('true', 0)}")
     console.print(_against_truth(es, links_index, scenario))
+    hubs_index = f"{prefix}-hubs"
+    if es.indices.exists(index=hubs_index):
+        for hit in es.search(index=hubs_index, size=5)["hits"]["hits"]:
+            console.print(f"hub: {hit['_source']['reason']}")
 
     top = es.search(
         index=links_index, size=1, sort=[{"score": "desc"}], query={"term": {"cross_border": True}}

@@ -15,7 +15,7 @@ from confluent_kafka.error import KafkaError
 INBOUND_PREFIX = "in."
 VALID_ALERTS = "alerts.valid"
 LINKS = "corr.links"
-SIGHTINGS = "corr.sightings"  # internal: persons repartitioned by blocking key
+HUBS = "corr.hubs"
 
 
 def dead_letter(stage: str) -> str:
@@ -38,7 +38,7 @@ def pipeline_topics() -> list[str]:
     return [
         VALID_ALERTS,
         LINKS,
-        SIGHTINGS,
+        HUBS,
         dead_letter("validate"),
         dead_letter("sink"),
         dead_letter("publish"),

@@ -28,3 +28,7 @@ def alert_document(alert: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 def link_document(link: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return link["link_id"], {**link, "indexed_at": now()}
+
+
+def hub_document(hub: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return hub["key"], {**hub, "indexed_at": now()}

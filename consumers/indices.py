@@ -34,6 +34,7 @@ def specs(prefix: str) -> dict[str, IndexSpec]:
     return {
         "alerts": IndexSpec(f"{prefix}-alerts", "Alert", SEARCH_PROPERTIES),
         "links": IndexSpec(f"{prefix}-links", "Link", {}),
+        "hubs": IndexSpec(f"{prefix}-hubs", "Hub", {}),
     }
 
 

@@ -21,7 +21,7 @@ from borderlink.serde import Codec, codec
 from borderlink.settings import Settings, settings
 
 from . import indices
-from .documents import alert_document, link_document
+from .documents import alert_document, hub_document, link_document
 
 log = logs.get("consumers.sink")
 
@@ -73,6 +73,11 @@ class ElasticsearchSink:
                 codec(self.cfg.registry, "Link"),
                 link_document,
                 self.indices["links"].name,
+            ),
+            topics.HUBS: (
+                codec(self.cfg.registry, "Hub"),
+                hub_document,
+                self.indices["hubs"].name,
             ),
         }
         self.dead_letters = codec(self.cfg.registry, "DeadLetter")

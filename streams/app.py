@@ -1,8 +1,15 @@
-"""The faust app: validate inbound alerts, repartition persons, correlate them into links.
+"""The faust app: validate inbound alerts, then resolve persons and shared identifiers.
 
-in.<agency> ──validate──▶ alerts.valid          (original bytes, keyed as received)
-      │           └─────▶ dlq.validate          (reason + original bytes)
-      └──persons──▶ corr.sightings (by blocking key) ──correlate──▶ corr.links (Avro)
+    in.<agency> ──validate──▶ alerts.valid              (original bytes, keyed as received)
+          │            └────▶ dlq.validate              (reason + original bytes)
+          ├─persons─────▶ <app>-persons      (once per blocking key) ──resolve──┐
+          └─identifiers─▶ <app>-identifiers  (by normalised value)   ──match────┤
+                                                     corr.links (explained) ◀──┤
+                                                     corr.hubs  (flagged)   ◀──┘
+
+A pair of persons that shares several blocking keys is scored under each of them that is
+not a hub (a hub is known only in its own partition); the repeats carry the same
+deterministic link id, so they overwrite instead of duplicating downstream.
 """
 
 import json
@@ -17,10 +24,20 @@ from borderlink.serde import codec, now
 from borderlink.settings import Settings, settings
 from producers.validation import domain_problems
 
-from .correlate import Sighting, compare, sightings
+from .identifiers import IdentifierSighting, identifier_sightings
+from .links import hub, identifier_link, person_link
+from .normalise import NormalisationError
+from .resolve import Decision, Model, blocking_keys, from_alert_person
+from .resolve import record_from_json as person_from_json
+from .resolve import record_to_json as person_to_json
 from .settings import StreamSettings
 
 log = logs.get("streams")
+JSON = faust.Schema(key_serializer="json", value_serializer="json")
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data).encode()
 
 
 def create_app(
@@ -41,8 +58,10 @@ def create_app(
         value_serializer="raw",
         consumer_auto_offset_reset="earliest",
     )
+    model = Model.load(scfg.model_path)
     alerts = codec(cfg.registry, "Alert")
     links = codec(cfg.registry, "Link")
+    hubs = codec(cfg.registry, "Hub")
     dead_letters = codec(cfg.registry, "DeadLetter")
 
     inbound_names = scfg.inbound_topics or topics.discover_inbound(
@@ -53,13 +72,17 @@ def create_app(
     inbound = app.topic(*inbound_names)
     valid_topic = app.topic(topics.VALID_ALERTS)
     dlq_topic = app.topic(topics.dead_letter("validate"))
-    sightings_topic = app.topic(topics.SIGHTINGS)
+    # Repartition topics belong to this app (like its table changelogs): another group
+    # never replays them, and faust creates them with the app's partition count.
+    persons_topic = app.topic(f"{scfg.app_id}-persons", internal=True)
+    identifiers_topic = app.topic(f"{scfg.app_id}-identifiers", internal=True)
     links_topic = app.topic(topics.LINKS)
-    seen = app.Table(
-        "sightings",
-        default=list,
-        schema=faust.Schema(key_serializer="json", value_serializer="json"),
-    )
+    hubs_topic = app.topic(topics.HUBS)
+    # blocking key -> {"refs": [...], "hub": bool, "count": n}; records stored once per key
+    blocks = app.Table("person-blocks", default=dict, schema=JSON)
+    block_records = app.Table("person-block-records", default=dict, schema=JSON)
+    # identifier key -> {"first": sighting, "alerts": [...], "holders": [...], "hub": bool}
+    holders = app.Table("identifier-holders", default=dict, schema=JSON)
 
     async def reject(event: faust.EventT, error: Exception | str) -> None:
         msg = event.message
@@ -72,12 +95,16 @@ def create_app(
             key=event.key,
             value=event.value,
         )
-        await dlq_topic.send(
-            key=event.key, value=dead_letters.encode(letter, dlq_topic.get_topic_name())
-        )
+        dlq = topics.dead_letter("validate")
+        await dlq_topic.send(key=event.key, value=dead_letters.encode(letter, dlq))
         log.warning(
             "dead letter", stage="validate", topic=msg.topic, offset=msg.offset, reason=str(error)
         )
+
+    async def flag_hub(key: str, kind: str, count: int, threshold: int) -> None:
+        record = hub(key, kind, count, threshold, now())
+        await hubs_topic.send(key=key.encode(), value=hubs.encode(record, topics.HUBS))
+        log.info("hub flagged", key=key, kind=kind, holders=count)
 
     @app.agent(inbound)
     async def validate(stream: faust.StreamT) -> None:
@@ -96,31 +123,77 @@ def create_app(
                 await reject(event, "; ".join(found))
                 continue
             await valid_topic.send(key=event.key, value=event.value)
-            for key, sighting in sightings(alert):
-                await sightings_topic.send(
-                    key=key.encode(), value=json.dumps(sighting.to_json()).encode()
+            skipped: list[NormalisationError] = []
+            for person in alert.get("persons") or []:
+                record = from_alert_person(alert, person, skipped)
+                message = _json({"record": person_to_json(record)})
+                for key in sorted(blocking_keys(record)):
+                    await persons_topic.send(key=key.encode(), value=message)
+            for sighting in identifier_sightings(alert, skipped):
+                await identifiers_topic.send(
+                    key=sighting.key.encode(), value=_json(sighting.to_json())
+                )
+            if skipped:
+                # The record is still resolved on what normalised; the rest is reported.
+                log.info(
+                    "values not normalised",
+                    alert_id=str(alert["alert_id"]),
+                    errors=[str(e) for e in skipped],
                 )
 
-    @app.agent(sightings_topic)
-    async def correlate(stream: faust.StreamT) -> None:
+    @app.agent(persons_topic)
+    async def resolve(stream: faust.StreamT) -> None:
         async for raw_key, raw_value in stream.items():
             key = raw_key.decode()
-            sighting = Sighting(**json.loads(raw_value))
-            prior: list[dict[str, Any]] = seen[key]
-            for earlier in prior:
-                link = compare(Sighting(**earlier), sighting, now())
-                if link is not None:
+            message = json.loads(raw_value)
+            record = person_from_json(message["record"])
+            block = blocks[key] or {"refs": [], "hub": False, "count": 0}
+            if record.ref in block["refs"]:
+                continue  # a replay: this record was resolved under this key already
+            block["count"] += 1
+            if not block["hub"]:
+                for ref in block["refs"]:
+                    earlier = person_from_json(block_records[f"{key}|{ref}"]["record"])
+                    score = model.score(earlier, record)
+                    if score.decision is Decision.NON_MATCH:
+                        continue
+                    link = person_link(earlier, record, score, now())
                     await links_topic.send(
                         key=link["link_id"].encode(), value=links.encode(link, topics.LINKS)
                     )
-                    log.info(
-                        "link",
-                        link_id=link["link_id"],
-                        decision=link["decision"],
-                        cross_border=link["cross_border"],
-                    )
-            if sighting.to_json() not in prior:
-                seen[key] = [*prior, sighting.to_json()][-scfg.max_sightings_per_key :]
+                block["refs"].append(record.ref)
+                block_records[f"{key}|{record.ref}"] = message
+                if len(block["refs"]) > scfg.blocking_hub_size:
+                    block["hub"] = True
+                    for ref in block.pop("refs"):
+                        block_records.pop(f"{key}|{ref}", None)
+                    block["refs"] = []
+                    await flag_hub(key, "blocking", block["count"], scfg.blocking_hub_size)
+            blocks[key] = block
+
+    @app.agent(identifiers_topic)
+    async def match_identifiers(stream: faust.StreamT) -> None:
+        async for raw_key, raw_value in stream.items():
+            key = raw_key.decode()
+            sighting = IdentifierSighting(**json.loads(raw_value))
+            entry = holders[key] or {"first": None, "alerts": [], "holders": [], "hub": False}
+            if sighting.alert_id in entry["alerts"]:
+                continue  # a replay, or the value twice in one alert
+            entry["alerts"].append(sighting.alert_id)
+            if sighting.holder and sighting.holder not in entry["holders"]:
+                entry["holders"].append(sighting.holder)
+            if entry["first"] is None:
+                entry["first"] = sighting.to_json()
+            elif not entry["hub"]:
+                # A star around the first sighting: n sightings make n-1 links, not n².
+                link = identifier_link(IdentifierSighting(**entry["first"]), sighting, now())
+                await links_topic.send(
+                    key=link["link_id"].encode(), value=links.encode(link, topics.LINKS)
+                )
+            if not entry["hub"] and len(entry["holders"]) > scfg.identifier_hub_size:
+                entry["hub"] = True
+                await flag_hub(key, "identifier", len(entry["holders"]), scfg.identifier_hub_size)
+            holders[key] = entry
 
     return app
 

@@ -14,8 +14,12 @@ class StreamSettings(BaseSettings):
     app_id: str = "borderlink-streams"
     # RocksDB table state; rebuilt from the changelog topics when lost.
     datadir: Path = _REPO_ROOT / ".stack" / "run" / "streams"
-    # Sightings kept per blocking key: a value shared by more is a hub, not an identity.
-    max_sightings_per_key: int = 50
+    # The fitted person model (JSON); workers load it and never refit.
+    model_path: Path = Path(__file__).resolve().parent / "resolve" / "models" / "persons.json"
+    # A blocking key held by more records than this is a hub and stops producing candidates.
+    blocking_hub_size: int = 100
+    # An identifier held by more distinct people than this is a hub (hotline, agent's phone).
+    identifier_hub_size: int = 6
     # Inbound topics to read; empty = every in.<agency> topic on the broker at start-up.
     inbound_topics: list[str] = []
     log_level: str = "info"

@@ -144,6 +144,16 @@ def sink(config: Settings, run_id: str) -> Iterator[Any]:
     sink = ElasticsearchSink(config, SinkSettings(group_id=f"sink-{run_id}"))
     thread = threading.Thread(target=sink.run, kwargs={"should_stop": stop.is_set}, daemon=True)
     thread.start()
+    # Ready once its indices exist: tests may search before the first record arrives.
+    wait_for(
+        lambda: (
+            all(sink.es.indices.exists_alias(name=s.name) for s in sink.indices.values())
+            or not thread.is_alive()
+        ),
+        timeout_s=60,
+        what="sink indices",
+    )
+    assert thread.is_alive(), "the sink thread died during start-up"
     yield sink
     stop.set()
     thread.join(30)

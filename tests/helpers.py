@@ -5,9 +5,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, TopicPartition
 
 from borderlink.settings import Settings
+
+# Probes read from this session's start: a reused stack keeps earlier sessions' records.
+SESSION_START_MS = int((time.time() - 60) * 1000)
 
 
 def wait_for(
@@ -28,7 +31,7 @@ def wait_for(
 def consume_all(
     config: Settings, topic: str, until: Callable[[list[Any]], bool], timeout_s: float = 60
 ) -> list[Any]:
-    """Messages of ``topic`` from the beginning until ``until(messages)`` holds."""
+    """Messages of ``topic`` written since the session started, until ``until(messages)``."""
     consumer = Consumer(
         {
             **config.kafka.librdkafka(),
@@ -37,14 +40,21 @@ def consume_all(
             "enable.auto.commit": False,
         }
     )
-    consumer.subscribe([topic])
+    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    starts = consumer.offsets_for_times(
+        [TopicPartition(topic, p, SESSION_START_MS) for p in partitions], timeout=10
+    )
+    # A partition with nothing since then answers -1: start at its end.
+    consumer.assign(
+        [TopicPartition(topic, tp.partition, tp.offset if tp.offset >= 0 else -1) for tp in starts]
+    )
     messages: list[Any] = []
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline and not until(messages):
-            msg = consumer.poll(0.5)
-            if msg is not None and not msg.error():
-                messages.append(msg)
+            for msg in consumer.consume(500, timeout=0.5):
+                if not msg.error():
+                    messages.append(msg)
     finally:
         consumer.close()
     return messages

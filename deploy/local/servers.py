@@ -27,6 +27,8 @@ class Server(Protocol):
 
     def healthy(self) -> bool: ...
 
+    def ports(self) -> list[int]: ...
+
 
 def _http_ok(url: str) -> bool:
     try:
@@ -130,6 +132,9 @@ class Kafka:
             pid_file=run / "pid",
         )
 
+    def ports(self) -> list[int]:
+        return [self.s.kafka_port, self.s.kafka_controller_port]
+
     def healthy(self) -> bool:
 
         try:
@@ -175,6 +180,9 @@ class Registry:
             log_file=self.s.logs / "registry.log",
             pid_file=run / "pid",
         )
+
+    def ports(self) -> list[int]:
+        return [self.s.registry_port, self.s.registry_management_port]
 
     def healthy(self) -> bool:
         return _http_ok(f"{self.s.registry_url}/subjects")
@@ -243,6 +251,9 @@ class Elasticsearch:
             pid_file=run / "pid",
             user=user,
         )
+
+    def ports(self) -> list[int]:
+        return [self.s.elasticsearch_port, self.s.elasticsearch_transport_port]
 
     def healthy(self) -> bool:
         # The integ-test-zip lacks the rest-root module, so GET / is 405: ask cluster health.

@@ -1,5 +1,6 @@
 """Bring the local stack up and down: Kafka (KRaft), Apicurio Registry, Elasticsearch."""
 
+import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,12 @@ log = logs.get("stack")
 
 class StackError(RuntimeError):
     pass
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,12 @@ class Stack:
         for server in self.servers:
             if process.running_pid(self._pid_file(server)) is not None:
                 log.info("already running", server=server.name)
+            elif busy := [port for port in server.ports() if _port_in_use(port)]:
+                raise StackError(
+                    f"{server.name}: port {busy[0]} is in use by a process this stack did not "
+                    f"start (another stack, e.g. a second checkout?); stop it or set "
+                    f"BORDERLINK_STACK_*_PORT"
+                )
             else:
                 launch = server.prepare(java_home)
                 pid = process.start(launch)

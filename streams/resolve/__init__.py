@@ -24,6 +24,8 @@ from streams.resolve.em import EmResult, expectation_maximisation, level_frequen
 from streams.resolve.explain import Decision, FieldComparison, Score
 from streams.resolve.model import LevelParameters, Model, Thresholds
 from streams.resolve.records import PersonRecord, from_alert_person, from_febrl
+from streams.resolve.records import from_json as record_from_json
+from streams.resolve.records import to_json as record_to_json
 from streams.resolve.resolver import Link, Resolver
 
 __all__ = [
@@ -57,4 +59,6 @@ __all__ = [
     "from_alert_person",
     "from_febrl",
     "level_frequencies",
+    "record_from_json",
+    "record_to_json",
 ]

@@ -9,7 +9,7 @@ drifts towards the records its own partitions happened to see.
 import json
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,36 @@ class Model:
         if not result.converged:
             raise ValueError(f"EM did not converge in {result.iterations} iterations")
         return cls.from_probabilities(comparisons, result.m, result.u, result.prior, thresholds)
+
+    @classmethod
+    def fit_labelled(
+        cls,
+        records: Sequence[PersonRecord],
+        sample_pairs: Iterable[Pair],
+        is_match: Callable[[Pair], bool],
+        *,
+        comparisons: Sequence[Comparison] | None = None,
+        thresholds: Thresholds = Thresholds(),
+        random_pair_count: int = RANDOM_PAIRS,
+        seed: int = 0,
+    ) -> "Model":
+        """u from random pairs as in `fit`; m and the prior from labelled candidate pairs.
+
+        For alerts, where EM is unreliable: their records are few per person and hub
+        phones make "shares a phone" the strongest latent class, so EM fits that instead
+        of "same person". Labels come from a training scenario with ground truth (never
+        the data the model is evaluated on).
+        """
+        comparisons = tuple(comparisons or default_comparisons())
+        sizes = [len(c.levels) for c in comparisons]
+        randoms = random_pairs(records, random_pair_count, seed)
+        u = level_frequencies(level_matrix(comparisons, randoms), sizes)
+        pairs = list(sample_pairs)
+        matches = [pair for pair in pairs if is_match(pair)]
+        if not matches:
+            raise ValueError("no matching pair among the labelled pairs")
+        m = level_frequencies(level_matrix(comparisons, matches), sizes)
+        return cls.from_probabilities(comparisons, m, u, len(matches) / len(pairs), thresholds)
 
     @classmethod
     def from_probabilities(

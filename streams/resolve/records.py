@@ -8,7 +8,7 @@ phone number must not keep a person out of resolution.
 """
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -177,3 +177,20 @@ def from_alert_person(
         country=alert.get("country"),
         agency=alert.get("agency"),
     )
+
+
+def to_json(record: PersonRecord) -> dict[str, Any]:
+    """The record as JSON data, for repartition topics and table state."""
+    data = {f.name: getattr(record, f.name) for f in fields(record)}
+    data["dob"] = (
+        None if record.dob is None else [record.dob.year, record.dob.month, record.dob.day]
+    )
+    return data
+
+
+def from_json(data: Mapping[str, Any]) -> PersonRecord:
+    values = dict(data)
+    values["dob"] = None if values.get("dob") is None else PartialDate(*values["dob"])
+    for name in ("given", "surnames", "phones", "documents", "nationalities"):
+        values[name] = tuple(values.get(name) or ())
+    return PersonRecord(**values)
