@@ -23,35 +23,23 @@ from rich.console import Console
 from rich.table import Table
 
 from streams.resolve import (
-    DateOfBirthComparison,
     Decision,
-    DocumentComparison,
-    ExactMatch,
-    ExactOrFuzzy,
     Link,
     Model,
-    NameComparison,
     PersonRecord,
-    PostcodeComparison,
     Resolver,
     candidate_pairs,
+    default_comparisons,
     from_febrl,
 )
 
 SEED = 20_260_101
 Pair = tuple[str, str]  # (A rec_id, B rec_id)
 
-# The fields FEBRL has; the soc_sec_id is a document of issuer AU.
-COMPARISONS = (
-    NameComparison(),
-    DateOfBirthComparison(),
-    DocumentComparison(),
-    ExactOrFuzzy("street_number"),
-    ExactOrFuzzy("street"),
-    ExactOrFuzzy("premises"),
-    ExactOrFuzzy("suburb"),
-    PostcodeComparison(),
-    ExactMatch("state"),
+# The fields FEBRL has (the soc_sec_id is a document of issuer AU): no phones, sex or
+# nationalities, whose comparisons would only add NULLs.
+COMPARISONS = tuple(
+    c for c in default_comparisons() if c.field not in {"phones", "sex", "nationalities"}
 )
 
 

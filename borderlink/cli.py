@@ -133,3 +133,18 @@ def demo(
     from borderlink.demo import run
 
     run(settings(), seed=seed, networks=networks)
+
+
+@app.command("fit-model")
+def fit_model(
+    seed: Annotated[int, typer.Option(help="training scenario seed")] = 101,
+    networks: Annotated[int, typer.Option(help="networks in the training scenario")] = 40,
+    out: Annotated[Path | None, typer.Option(help="where to write the model JSON")] = None,
+) -> None:
+    """Refit the person model the workers load (u: random pairs; m: labelled pairs)."""
+    from streams.training import DEFAULT_MODEL, fit_person_model
+
+    model = fit_person_model(seed, networks)
+    path = out or DEFAULT_MODEL
+    model.save(path)
+    console.print(f"model written to {path} (prior {model.prior:.3f}); restart the workers")

@@ -32,7 +32,8 @@ class SinkSettings(BaseSettings):
     group_id: str = "borderlink-sink"
     batch_size: int = 2000  # records per poll; Elasticsearch bulk requests are chunked below
     chunk_size: int = 1000
-    poll_timeout_s: float = 1.0
+    # consume() returns early once a batch is full, so a short wait costs nothing under load
+    poll_timeout_s: float = 0.2
     shards: int = 1
     replicas: int = 0
 

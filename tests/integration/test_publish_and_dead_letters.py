@@ -101,6 +101,16 @@ def test_corrupt_and_spoofed_records_go_to_the_dead_letter_topic(config, agencie
     assert not any(m.key() in keys for m in valid)
 
 
+def _publish_cli(path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "borderlink", "publish", str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_cli_publish_reports_every_problem_and_exits_2(client_env, agencies, tmp_path) -> None:
     alert = _alert(agencies["PA"], "PA")
     alert["observed_at"] = "2026-11-20T10:00:00Z"
@@ -108,13 +118,7 @@ def test_cli_publish_reports_every_problem_and_exits_2(client_env, agencies, tmp
     alert["phones"][0]["holder_ref"] = "p7"
     path = tmp_path / "alert.json"
     path.write_text(json.dumps(alert))
-    result = subprocess.run(
-        [sys.executable, "-m", "borderlink", "publish", str(path)],
-        env=client_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _publish_cli(path, client_env)
     assert result.returncode == 2
     assert "observed_at is after reported_at" in result.stdout
     assert "holder_ref 'p7' names no record" in result.stdout
@@ -122,12 +126,6 @@ def test_cli_publish_reports_every_problem_and_exits_2(client_env, agencies, tmp
     alert["reported_at"] = "2026-11-20T11:00:00Z"
     del alert["phones"][0]["holder_ref"]
     path.write_text(json.dumps(alert))
-    result = subprocess.run(
-        [sys.executable, "-m", "borderlink", "publish", str(path)],
-        env=client_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = _publish_cli(path, client_env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"published {alert['alert_id']}" in result.stdout
