@@ -7,7 +7,6 @@ groups and index prefixes, so a reused stack needs no cleaning.
 
 import os
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from borderlink.serde import registry_client
 from borderlink.settings import ElasticsearchSettings, KafkaSettings, RegistrySettings, Settings
 from deploy.local import Stack, StackSettings
 from deploy.local.settings import REPO_ROOT
-from tests.helpers import wait_for
+from tests.helpers import start_worker, wait_for
 
 STACK_TESTS = ("integration", "e2e")
 
@@ -117,19 +116,7 @@ def worker(
         + ",".join(f'"{topics.inbound(a)}"' for a in agencies.values())
         + "]",
     }
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "borderlink", "worker"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    wait_for(
-        lambda: b"Worker]: Ready" in log_path.read_bytes() or proc.poll() is not None,
-        timeout_s=120,
-        what="faust worker ready",
-    )
-    assert proc.poll() is None, log_path.read_text()[-3000:]
+    proc = start_worker(env, log_path)
     yield proc
     proc.terminate()
     proc.wait(30)

@@ -1,8 +1,11 @@
 """Polling helpers for tests against the real stack (no fixed sleeps)."""
 
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Consumer, TopicPartition
@@ -58,3 +61,21 @@ def consume_all(
     finally:
         consumer.close()
     return messages
+
+
+def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """A real ``borderlink worker`` process, returned once faust says it is ready."""
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "borderlink", "worker"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    wait_for(
+        lambda: b"Worker]: Ready" in log_path.read_bytes() or proc.poll() is not None,
+        timeout_s=120,
+        what="faust worker ready",
+    )
+    assert proc.poll() is None, log_path.read_text()[-3000:]
+    return proc
