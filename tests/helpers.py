@@ -5,6 +5,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +80,21 @@ def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]
     )
     assert proc.poll() is None, log_path.read_text()[-3000:]
     return proc
+
+
+def alert(
+    agency: str, country: str, observed_at: datetime, kind: str = "BORDER_CROSSING", **fields: Any
+) -> dict[str, Any]:
+    """A minimal valid alert (reported an hour after it was observed); ``fields`` add the
+    subjects or override anything."""
+    return {
+        "alert_id": str(uuid.uuid4()),
+        "agency": agency,
+        "country": country,
+        "observed_at": observed_at,
+        "reported_at": observed_at + timedelta(hours=1),
+        "event": {"kind": kind},
+        "marking": {},
+        "grading": {},
+        **fields,
+    }

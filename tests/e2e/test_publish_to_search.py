@@ -2,7 +2,6 @@
 then every alert is searchable with the right content and the cross-border link is on
 its topic and in the index."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,24 +9,18 @@ from borderlink import topics
 from borderlink.serde import codec
 from consumers import search_names
 from producers import AlertPublisher
-from tests.helpers import consume_all, wait_for
+from tests.helpers import alert, consume_all, wait_for
 
 N_PER_AGENCY = 10
 
 
 def _alert(agency: str, country: str, person: dict[str, Any], i: int) -> dict[str, Any]:
-    observed = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(hours=i)
-    return {
-        "alert_id": str(uuid.uuid4()),
-        "agency": agency,
-        "country": country,
-        "observed_at": observed,
-        "reported_at": observed + timedelta(minutes=30),
-        "event": {"kind": "BORDER_CROSSING"},
-        "marking": {"tlp": "AMBER"},
-        "grading": {},
-        "persons": [{"record_id": "p1", **person}],
-    }
+    return alert(
+        agency,
+        country,
+        datetime(2026, 11, 1, tzinfo=UTC) + timedelta(hours=i),
+        persons=[{"record_id": "p1", **person}],
+    )
 
 
 def test_alerts_flow_to_search_and_correlate(config, agencies, worker, sink, es, run_id) -> None:

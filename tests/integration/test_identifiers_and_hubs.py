@@ -2,14 +2,13 @@
 more distinct people than the limit hold one number, it is flagged as a hub and stops
 linking."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from borderlink import topics
 from borderlink.serde import codec
 from producers import AlertPublisher
-from tests.helpers import consume_all
+from tests.helpers import alert, consume_all
 
 GIVEN = ["Ana", "Bruno", "Carla", "Diego", "Elena", "Fabio", "Gloria", "Hector", "Ines"]
 SURNAMES = [
@@ -30,21 +29,16 @@ SURNAMES = [
 
 
 def _alert(agency: str, country: str, given: str, phone: str, i: int) -> dict[str, Any]:
-    at = datetime(2026, 11, 2, tzinfo=UTC) + timedelta(hours=i)
-    return {
-        "alert_id": str(uuid.uuid4()),
-        "agency": agency,
-        "country": country,
-        "observed_at": at,
-        "reported_at": at + timedelta(hours=1),
-        "event": {"kind": "RECRUITMENT_AD"},
-        "marking": {},
-        "grading": {},
-        "persons": [
+    return alert(
+        agency,
+        country,
+        datetime(2026, 11, 2, tzinfo=UTC) + timedelta(hours=i),
+        "RECRUITMENT_AD",
+        persons=[
             {"record_id": "p1", "given_names": given, "surnames": SURNAMES[i % len(SURNAMES)]}
         ],
-        "phones": [{"record_id": "t1", "holder_ref": "p1", "number": phone}],
-    }
+        phones=[{"record_id": "t1", "holder_ref": "p1", "number": phone}],
+    )
 
 
 def test_shared_phone_links_and_a_hotline_becomes_a_hub(config, agencies, worker, run_id):

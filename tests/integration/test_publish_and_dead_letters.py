@@ -13,22 +13,18 @@ from confluent_kafka import Producer
 from borderlink import topics
 from borderlink.serde import codec
 from producers import AlertInvalid, AlertPublisher
-from tests.helpers import consume_all
+from tests.helpers import alert, consume_all
 
 
 def _alert(agency: str, country: str) -> dict:
-    now = datetime.now(UTC)
-    return {
-        "alert_id": str(uuid.uuid4()),
-        "agency": agency,
-        "country": country,
-        "observed_at": now - timedelta(hours=1),
-        "reported_at": now,
-        "event": {"kind": "ARREST"},
-        "marking": {"tlp": "GREEN"},
-        "grading": {},
-        "phones": [{"record_id": "t1", "number": "+507 6123 4567"}],
-    }
+    return alert(
+        agency,
+        country,
+        datetime.now(UTC) - timedelta(hours=1),
+        "ARREST",
+        marking={"tlp": "GREEN"},
+        phones=[{"record_id": "t1", "number": "+507 6123 4567"}],
+    )
 
 
 def test_a_published_alert_arrives_in_wire_format_keyed_by_its_id(config, agencies) -> None:

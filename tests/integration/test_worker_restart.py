@@ -3,37 +3,26 @@ worker with an empty local state folder, then a third sighting still links to th
 two: the resolution tables came back from their changelog topics."""
 
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from borderlink import topics
 from borderlink.serde import codec
 from producers import AlertPublisher
-from tests.helpers import consume_all, start_worker
+from tests.helpers import alert, consume_all, start_worker
 
 
 def _sighting(agency: str, country: str, surname: str, i: int) -> dict[str, Any]:
-    at = datetime(2026, 11, 3, tzinfo=UTC) + timedelta(hours=i)
-    return {
-        "alert_id": str(uuid.uuid4()),
-        "agency": agency,
-        "country": country,
-        "observed_at": at,
-        "reported_at": at + timedelta(hours=1),
-        "event": {"kind": "BORDER_CROSSING"},
-        "marking": {},
-        "grading": {},
-        "persons": [
-            {
-                "record_id": "p1",
-                "given_names": "Yolanda Beatriz",
-                "surnames": surname,
-                "date_of_birth": "1994-07-21",
-                "sex": "FEMALE",
-            }
-        ],
+    person = {
+        "record_id": "p1",
+        "given_names": "Yolanda Beatriz",
+        "surnames": surname,
+        "date_of_birth": "1994-07-21",
+        "sex": "FEMALE",
     }
+    return alert(
+        agency, country, datetime(2026, 11, 3, tzinfo=UTC) + timedelta(hours=i), persons=[person]
+    )
 
 
 def _publish(config, alert: dict[str, Any]) -> None:
