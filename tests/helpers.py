@@ -45,12 +45,23 @@ def consume_all(
         }
     )
     partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    # High watermarks first: a record written after this point has an offset at or above
+    # them, so a partition with nothing since the session start starts there, never at a
+    # later "end" that could skip a record written meanwhile.
+    highs = {
+        p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+        for p in partitions
+    }
     starts = consumer.offsets_for_times(
         [TopicPartition(topic, p, SESSION_START_MS) for p in partitions], timeout=10
     )
-    # A partition with nothing since then answers -1: start at its end.
     consumer.assign(
-        [TopicPartition(topic, tp.partition, tp.offset if tp.offset >= 0 else -1) for tp in starts]
+        [
+            TopicPartition(
+                topic, tp.partition, tp.offset if tp.offset >= 0 else highs[tp.partition]
+            )
+            for tp in starts
+        ]
     )
     messages: list[Any] = []
     deadline = time.monotonic() + timeout_s
