@@ -29,7 +29,12 @@ class Codec:
                 "subject.name.strategy": record_subject_name_strategy,
             },
         )
-        self._deserializer = AvroDeserializer(registry, schema)
+        # An explicit strategy: the default (ASSOCIATED) asks the registry for subject
+        # associations on every decode, an HTTP round trip per record that Apicurio's
+        # Confluent API does not answer.
+        self._deserializer = AvroDeserializer(
+            registry, schema, conf={"subject.name.strategy": record_subject_name_strategy}
+        )
 
     def encode(self, record: dict[str, Any], topic: str) -> bytes:
         return self._serializer(record, SerializationContext(topic, MessageField.VALUE))
