@@ -147,7 +147,7 @@ def main() -> None:
     cfg = settings()
     stack = Stack()
     stack.up()
-    register_all(registry_client(cfg.registry.url))
+    register_all(registry_client(cfg.registry))
     es = elasticsearch_client(cfg)
     run = uuid.uuid4().hex[:8]
     bare_topic, bare_index = f"bench.bare-{run}", f"bench-bare-{run}"

@@ -66,7 +66,7 @@ def serializers(alerts: list[dict[str, Any]]) -> list[tuple[str, float]]:
         for alert in alerts:
             schemaless_writer(io.BytesIO(), ALERT, alert)
 
-    confluent = alert_serializer(registry_client(settings().registry.url))
+    confluent = alert_serializer(registry_client(settings().registry))
     ctx = SerializationContext("bench", MessageField.VALUE)
 
     def framed() -> None:
@@ -87,7 +87,7 @@ def producers(alerts: list[dict[str, Any]], run_id: str) -> list[tuple[str, floa
     topic = topics.inbound(agency)
     raw_topic = f"bench.raw-{run_id}"
     topics.provision(AdminClient(cfg.kafka.librdkafka()), [topic, raw_topic])
-    serialize = alert_serializer(registry_client(cfg.registry.url))
+    serialize = alert_serializer(registry_client(cfg.registry))
     payloads = [serialize(a, SerializationContext(topic, MessageField.VALUE)) for a in alerts]
     conf = {
         **cfg.kafka.librdkafka(),
@@ -126,7 +126,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=20_000)
     args = parser.parse_args()
     Stack().up()
-    register_all(registry_client(settings().registry.url))
+    register_all(registry_client(settings().registry))
     alerts = _alerts(args.count)
     size = sum(len(json.dumps(a, default=str)) for a in alerts) / len(alerts)
     console.print(f"{args.count} alerts, ~{size:.0f} bytes each as JSON")

@@ -29,17 +29,12 @@ def main() -> None:
     logs.configure()
 
 
-def _registry():
-    cfg = settings().registry
-    return registry_client(cfg.url, cfg.basic_auth.get_secret_value() if cfg.basic_auth else None)
-
-
 @schemas_app.command("register")
 def schemas_register() -> None:
     """Set FULL_TRANSITIVE on every subject and register the current schemas."""
     from schemas import register_all
 
-    for subject, schema_id in register_all(_registry()).items():
+    for subject, schema_id in register_all(registry_client(settings().registry)).items():
         console.print(f"{subject}: id {schema_id}")
 
 
@@ -48,7 +43,7 @@ def schemas_check() -> None:
     """Test every .avsc against the registered history; exit 1 on a breaking change."""
     from schemas import check_all
 
-    problems = check_all(_registry())
+    problems = check_all(registry_client(settings().registry))
     for problem in problems:
         console.print(f"[red]incompatible[/] {problem}")
     if problems:

@@ -173,7 +173,7 @@ def run(cfg: Settings, seed: int = 7, networks: int = 4) -> None:
     console.print(f"stack healthy in {stack.up():.1f}s")
 
     console.rule("2. contract and topics")
-    for subject, schema_id in register_all(registry_client(cfg.registry.url)).items():
+    for subject, schema_id in register_all(registry_client(cfg.registry)).items():
         console.print(f"schema {subject}: id {schema_id}")
     scenario = generate(seed=seed, networks=networks)
     agencies = sorted({a["agency"] for a in scenario.alerts})

@@ -43,17 +43,19 @@ class Codec:
         return self._deserializer(data, SerializationContext(topic, MessageField.VALUE))
 
 
+def registry_client(registry: RegistrySettings) -> SchemaRegistryClient:
+    """One client (and schema cache) per registry and credentials, built from the settings."""
+    auth = registry.basic_auth.get_secret_value() if registry.basic_auth else None
+    return _client(registry.url, auth)
+
+
 @cache
-def registry_client(url: str, basic_auth: str | None = None) -> SchemaRegistryClient:
-    conf = {"url": url}
-    if basic_auth:
-        conf["basic.auth.user.info"] = basic_auth
-    return SchemaRegistryClient(conf)
+def _client(url: str, basic_auth: str | None) -> SchemaRegistryClient:
+    return SchemaRegistryClient(RegistrySettings(url=url, basic_auth=basic_auth).client_conf())
 
 
 def codec(registry: RegistrySettings, name: str) -> Codec:
-    auth = registry.basic_auth.get_secret_value() if registry.basic_auth else None
-    return Codec(registry_client(registry.url, auth), name)
+    return Codec(registry_client(registry), name)
 
 
 def now() -> datetime:

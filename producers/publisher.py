@@ -17,6 +17,7 @@ from confluent_kafka.schema_registry.avro import AvroSerializer
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from borderlink import logs, topics
+from borderlink.serde import registry_client
 from borderlink.settings import Settings, settings
 from schemas import schema_str
 
@@ -57,8 +58,7 @@ class AlertPublisher:
         cfg = config or settings()
         self.topic = topics.inbound(agency)
         self.agency = agency
-        self._registry = SchemaRegistryClient(cfg.registry.client_conf())
-        self._serialize = alert_serializer(self._registry)
+        self._serialize = alert_serializer(registry_client(cfg.registry))
         self._producer = Producer(
             {
                 **cfg.kafka.librdkafka(),

@@ -87,7 +87,7 @@ def client_env(stack: Stack, config: Settings) -> dict[str, str]:
 def registered(config: Settings) -> dict[str, int]:
     from schemas import register_all
 
-    return register_all(registry_client(config.registry.url))
+    return register_all(registry_client(config.registry))
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from schemas import COMPATIBILITY, SUBJECTS, check_all, schema_dict, schema_str
 
 
 def test_every_subject_is_registered_at_full_transitive(config, registered) -> None:
-    client = registry_client(config.registry.url)
+    client = registry_client(config.registry)
     assert set(registered) == set(SUBJECTS)
     for subject in SUBJECTS:
         assert client.get_compatibility(subject) == COMPATIBILITY
@@ -39,7 +39,7 @@ def _with_person_field(extra: dict | None = None, drop: str | None = None) -> st
 
 
 def test_evolution_is_enforced_by_the_registry(config, run_id) -> None:
-    client = registry_client(config.registry.url)
+    client = registry_client(config.registry)
     subject = f"test-{run_id}.Alert"
     client.set_compatibility(subject_name=subject, level=COMPATIBILITY)
     client.register_schema(subject, Schema(schema_str("Alert"), "AVRO"))
