@@ -2,8 +2,9 @@
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from confluent_kafka.admin import AdminClient
@@ -21,6 +22,11 @@ app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 schemas_app = typer.Typer(help="The Avro contract in the schema registry.", no_args_is_help=True)
 app.add_typer(schemas_app, name="schemas")
+feedback_app = typer.Typer(
+    help="Analysts' corrections: undo a wrong link, split a record out of its entity.",
+    no_args_is_help=True,
+)
+app.add_typer(feedback_app, name="feedback")
 console = Console()
 
 
@@ -143,3 +149,53 @@ def fit_model(
     path = out or DEFAULT_MODEL
     model.save(path)
     console.print(f"model written to {path} (prior {model.prior:.3f}); restart the workers")
+
+
+Analyst = Annotated[str, typer.Option(help="who decides, e.g. a user name")]
+AnalystAgency = Annotated[str, typer.Option(help="the analyst's agency, e.g. co.fiscalia")]
+Reason = Annotated[str, typer.Option(help="why, for the next analyst to review")]
+CaseRef = Annotated[str | None, typer.Option(help="the case this belongs to")]
+
+
+def _send_feedback(build: Callable[[], dict[str, Any]]) -> None:
+    from producers.feedback import publish_feedback
+
+    try:
+        feedback = build()
+    except ValueError as err:
+        console.print(f"[red]refused:[/] {err}")
+        raise typer.Exit(2) from err
+    publish_feedback(feedback)
+    console.print(f"feedback {feedback['feedback_id']} published on {topics.FEEDBACK}")
+
+
+@feedback_app.command("undo")
+def feedback_undo(
+    link_id: Annotated[str, typer.Argument(help="the link to undo (its link_id)")],
+    analyst: Analyst,
+    agency: AnalystAgency,
+    reason: Reason,
+    case: CaseRef = None,
+) -> None:
+    """Undo a link: it stops merging entities and networks, for good."""
+    from producers.feedback import undo_link
+
+    _send_feedback(
+        lambda: undo_link(link_id, analyst=analyst, agency=agency, reason=reason, case_ref=case)
+    )
+
+
+@feedback_app.command("split")
+def feedback_split(
+    record: Annotated[str, typer.Argument(help="<alert id>/<record id>, e.g. 9c1e.../p1")],
+    analyst: Analyst,
+    agency: AnalystAgency,
+    reason: Reason,
+    case: CaseRef = None,
+) -> None:
+    """Split a record out of its entity: every match link it has now is undone."""
+    from producers.feedback import split_record
+
+    _send_feedback(
+        lambda: split_record(record, analyst=analyst, agency=agency, reason=reason, case_ref=case)
+    )

@@ -16,6 +16,10 @@ INBOUND_PREFIX = "in."
 VALID_ALERTS = "alerts.valid"
 LINKS = "corr.links"
 HUBS = "corr.hubs"
+ENTITIES = "corr.entities"
+NETWORKS = "corr.networks"
+HITS = "hits.crossborder"
+FEEDBACK = "corr.feedback"
 
 
 def dead_letter(stage: str) -> str:
@@ -39,7 +43,13 @@ def pipeline_topics() -> list[str]:
         VALID_ALERTS,
         LINKS,
         HUBS,
+        ENTITIES,
+        NETWORKS,
+        HITS,
+        FEEDBACK,
         dead_letter("validate"),
+        dead_letter("feedback"),
+        dead_letter("graph"),
         dead_letter("sink"),
         dead_letter("publish"),
         dead_letter("import"),

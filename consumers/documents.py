@@ -1,9 +1,25 @@
-"""Records as Elasticsearch documents: deterministic ids, plus the derived search fields."""
+"""Records as Elasticsearch documents: deterministic ids, plus the derived search fields.
 
-from typing import Any
+Entities and networks are updated in place as they grow, merge and split; their records
+carry a version per id, which the sink writes as Elasticsearch's external version, so a
+replayed older update can never overwrite a newer one.
+"""
+
+from typing import Any, NamedTuple
 
 from borderlink.serde import now
 from streams.normalise.text import fold
+
+
+class Document(NamedTuple):
+    id: str
+    source: dict[str, Any]
+    version: int | None = None  # external version; None = last write wins
+
+
+def _search(names: list[str]) -> dict[str, list[str]]:
+    folded = [fold(n) for n in names]
+    return {"names": folded, "name_keys": [" ".join(sorted(f.split())) for f in folded]}
 
 
 def _names(alert: dict[str, Any]) -> list[str]:
@@ -16,19 +32,28 @@ def _names(alert: dict[str, Any]) -> list[str]:
     return names
 
 
-def alert_document(alert: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    folded = [fold(n) for n in _names(alert)]
-    doc = {
-        **alert,
-        "search": {"names": folded, "name_keys": [" ".join(sorted(f.split())) for f in folded]},
-        "indexed_at": now(),
-    }
-    return str(alert["alert_id"]), doc
+def alert_document(alert: dict[str, Any]) -> Document:
+    doc = {**alert, "search": _search(_names(alert)), "indexed_at": now()}
+    return Document(str(alert["alert_id"]), doc)
 
 
-def link_document(link: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    return link["link_id"], {**link, "indexed_at": now()}
+def link_document(link: dict[str, Any]) -> Document:
+    return Document(link["link_id"], {**link, "indexed_at": now()})
 
 
-def hub_document(hub: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    return hub["key"], {**hub, "indexed_at": now()}
+def hub_document(hub: dict[str, Any]) -> Document:
+    return Document(hub["key"], {**hub, "indexed_at": now()})
+
+
+def entity_document(entity: dict[str, Any]) -> Document:
+    names = entity["labels"] if entity["kind"] == "PERSON" else []
+    doc = {**entity, "search": _search(names), "indexed_at": now()}
+    return Document(entity["entity_id"], doc, entity["version"])
+
+
+def network_document(network: dict[str, Any]) -> Document:
+    return Document(network["network_id"], {**network, "indexed_at": now()}, network["version"])
+
+
+def hit_document(hit: dict[str, Any]) -> Document:
+    return Document(hit["hit_id"], {**hit, "indexed_at": now()})

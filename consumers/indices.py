@@ -35,6 +35,9 @@ def specs(prefix: str) -> dict[str, IndexSpec]:
         "alerts": IndexSpec(f"{prefix}-alerts", "Alert", SEARCH_PROPERTIES),
         "links": IndexSpec(f"{prefix}-links", "Link", {}),
         "hubs": IndexSpec(f"{prefix}-hubs", "Hub", {}),
+        "entities": IndexSpec(f"{prefix}-entities", "Entity", SEARCH_PROPERTIES),
+        "networks": IndexSpec(f"{prefix}-networks", "Network", {}),
+        "hits": IndexSpec(f"{prefix}-hits", "CrossBorderHit", {}),
     }
 
 

@@ -16,6 +16,8 @@ TEXT_FIELDS = frozenset(
         "given_names",
         "surnames",
         "aliases",
+        "labels",  # entity names and identifier values (Entity, NetworkEntity)
+        "label",
         "name",
         "summary",
         "notes",

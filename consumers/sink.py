@@ -17,11 +17,19 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from borderlink import logs, topics
 from borderlink.deadletters import dead_letter
-from borderlink.serde import Codec, codec
+from borderlink.serde import codec
 from borderlink.settings import Settings, settings
 
 from . import indices
-from .documents import alert_document, hub_document, link_document
+from .documents import (
+    Document,
+    alert_document,
+    entity_document,
+    hit_document,
+    hub_document,
+    link_document,
+    network_document,
+)
 
 log = logs.get("consumers.sink")
 
@@ -41,6 +49,7 @@ class SinkSettings(BaseSettings):
 @dataclass
 class SinkStats:
     indexed: int = 0
+    stale: int = 0  # older versions than the indexed ones (a replay): nothing to write
     dead_lettered: int = 0
     batches: int = 0
 
@@ -64,22 +73,18 @@ class ElasticsearchSink:
         self.scfg = sink_config or SinkSettings()
         self.es = elasticsearch_client(self.cfg)
         self.indices = indices.specs(self.cfg.elasticsearch.index_prefix)
-        self.routes: dict[str, tuple[Codec, Callable[[dict[str, Any]], tuple[str, dict]], str]] = {
-            topics.VALID_ALERTS: (
-                codec(self.cfg.registry, "Alert"),
-                alert_document,
-                self.indices["alerts"].name,
-            ),
-            topics.LINKS: (
-                codec(self.cfg.registry, "Link"),
-                link_document,
-                self.indices["links"].name,
-            ),
-            topics.HUBS: (
-                codec(self.cfg.registry, "Hub"),
-                hub_document,
-                self.indices["hubs"].name,
-            ),
+        # topic -> (its record, how it becomes a document, the index alias)
+        routed: dict[str, tuple[str, Callable[[dict[str, Any]], Document], str]] = {
+            topics.VALID_ALERTS: ("Alert", alert_document, "alerts"),
+            topics.LINKS: ("Link", link_document, "links"),
+            topics.HUBS: ("Hub", hub_document, "hubs"),
+            topics.ENTITIES: ("Entity", entity_document, "entities"),
+            topics.NETWORKS: ("Network", network_document, "networks"),
+            topics.HITS: ("CrossBorderHit", hit_document, "hits"),
+        }
+        self.routes = {
+            topic: (codec(self.cfg.registry, record), to_document, self.indices[index].name)
+            for topic, (record, to_document, index) in routed.items()
         }
         self.dead_letters = codec(self.cfg.registry, "DeadLetter")
         self.dlq_topic = topics.dead_letter("sink")
@@ -115,13 +120,16 @@ class ElasticsearchSink:
             if msg.error():
                 log.error("kafka error", error=msg.error().str())
                 continue
-            route = self.routes[msg.topic()]
+            record_codec, to_document, index = self.routes[msg.topic()]
             try:
-                doc_id, doc = route[1](route[0].decode(msg.value(), msg.topic()))
+                doc = to_document(record_codec.decode(msg.value(), msg.topic()))
             except Exception as err:  # undecodable record: DLQ with its bytes, never dropped
                 self._dead_letter(producer, msg, err)
                 continue
-            actions.append({"_op_type": "index", "_index": route[2], "_id": doc_id, "_source": doc})
+            action = {"_op_type": "index", "_index": index, "_id": doc.id, "_source": doc.source}
+            if doc.version is not None:
+                action |= {"version": doc.version, "version_type": "external"}
+            actions.append(action)
             sources.append(msg)
         return actions, sources
 
@@ -158,6 +166,8 @@ class ElasticsearchSink:
         for (ok, item), msg in zip(results, sources, strict=True):
             if ok:
                 self.stats.indexed += 1
+            elif item.get("index", {}).get("status") == 409:
+                self.stats.stale += 1  # Elasticsearch holds a newer version of this document
             else:
                 self._dead_letter(producer, msg, f"elasticsearch rejected: {item}")
         # The DLQ write must be durable before the offsets that it replaces are committed.

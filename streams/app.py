@@ -24,11 +24,12 @@ from borderlink.serde import codec, now
 from borderlink.settings import Settings, settings
 from producers.validation import domain_problems
 
+from .blocks import PersonBlocks
+from .graph_stage import GraphStage
 from .identifiers import IdentifierSighting, identifier_sightings
-from .links import hub, identifier_link, person_link
+from .links import hub, identifier_link
 from .normalise import NormalisationError
-from .resolve import Decision, Model, blocking_keys, from_alert_person
-from .resolve import record_from_json as person_from_json
+from .resolve import Model, blocking_keys, from_alert_person
 from .resolve import record_to_json as person_to_json
 from .settings import StreamSettings
 
@@ -83,6 +84,7 @@ def create_app(
     block_records = app.Table("person-block-records", default=dict, schema=JSON)
     # identifier key -> {"first": sighting, "alerts": [...], "holders": [...], "hub": bool}
     holders = app.Table("identifier-holders", default=dict, schema=JSON)
+    graph = GraphStage.create(app, cfg, scfg)
 
     async def reject(event: faust.EventT, error: Exception | str) -> None:
         msg = event.message
@@ -123,6 +125,7 @@ def create_app(
                 await reject(event, "; ".join(found))
                 continue
             await valid_topic.send(key=event.key, value=event.value)
+            await graph.alert(alert)
             skipped: list[NormalisationError] = []
             for person in alert.get("persons") or []:
                 record = from_alert_person(alert, person, skipped)
@@ -143,33 +146,19 @@ def create_app(
 
     @app.agent(persons_topic)
     async def resolve(stream: faust.StreamT) -> None:
+        # The state and scoring live in PersonBlocks (streams/blocks.py); this only sends.
+        persons = PersonBlocks(model, blocks, block_records, hub_size=scfg.blocking_hub_size)
         async for raw_key, raw_value in stream.items():
             key = raw_key.decode()
-            message = json.loads(raw_value)
-            record = person_from_json(message["record"])
-            block = blocks[key] or {"refs": [], "hub": False, "count": 0}
-            if record.ref in block["refs"]:
-                continue  # a replay: this record was resolved under this key already
-            block["count"] += 1
-            if not block["hub"]:
-                for ref in block["refs"]:
-                    earlier = person_from_json(block_records[f"{key}|{ref}"]["record"])
-                    score = model.score(earlier, record)
-                    if score.decision is Decision.NON_MATCH:
-                        continue
-                    link = person_link(earlier, record, score, now())
-                    await links_topic.send(
-                        key=link["link_id"].encode(), value=links.encode(link, topics.LINKS)
-                    )
-                block["refs"].append(record.ref)
-                block_records[f"{key}|{record.ref}"] = message
-                if len(block["refs"]) > scfg.blocking_hub_size:
-                    block["hub"] = True
-                    for ref in block.pop("refs"):
-                        block_records.pop(f"{key}|{ref}", None)
-                    block["refs"] = []
-                    await flag_hub(key, "blocking", block["count"], scfg.blocking_hub_size)
-            blocks[key] = block
+            resolved = persons.add(key, json.loads(raw_value))
+            for link in resolved.links:
+                await links_topic.send(
+                    key=link["link_id"].encode(), value=links.encode(link, topics.LINKS)
+                )
+                await graph.link(link)
+            if resolved.hub is not None:
+                await hubs_topic.send(key=raw_key, value=hubs.encode(resolved.hub, topics.HUBS))
+                log.info("hub flagged", key=key, kind="blocking", holders=resolved.hub["holders"])
 
     @app.agent(identifiers_topic)
     async def match_identifiers(stream: faust.StreamT) -> None:
@@ -190,9 +179,11 @@ def create_app(
                 await links_topic.send(
                     key=link["link_id"].encode(), value=links.encode(link, topics.LINKS)
                 )
+                await graph.link(link, hub_key=key)
             if not entry["hub"] and len(entry["holders"]) > scfg.identifier_hub_size:
                 entry["hub"] = True
                 await flag_hub(key, "identifier", len(entry["holders"]), scfg.identifier_hub_size)
+                await graph.hub(key)
             holders[key] = entry
 
     return app

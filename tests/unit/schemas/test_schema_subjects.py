@@ -59,7 +59,8 @@ class FakeRegistry:
 
 def test_subjects_are_the_full_names_of_the_top_level_records():
     assert tuple(top_level_records()) == SUBJECTS
-    assert SUBJECTS[:2] == ("org.borderlink.v1.Alert", "org.borderlink.v1.DeadLetter")
+    published = {"Alert", "DeadLetter", "Link", "Hub", "Entity", "Network", "CrossBorderHit"}
+    assert {f"org.borderlink.v1.{name}" for name in {*published, "Feedback"}} == set(SUBJECTS)
     assert SUBJECT_NAME_STRATEGY(None, "org.borderlink.v1.Alert") == ALERT_SUBJECT
     assert COMPATIBILITY == "FULL_TRANSITIVE"
 
