@@ -17,15 +17,17 @@ from rich.progress import Progress
 from rich.table import Table
 
 from borderlink import topics
+from borderlink.lag import group_lag
 from borderlink.serde import codec, registry_client
 from borderlink.settings import Settings
 from borderlink.workers import running
-from consumers import elasticsearch_client, search_names
+from consumers import SinkSettings, elasticsearch_client, search_names
 from consumers.render import hits_table
 from deploy.local import Stack
 from producers import AlertPublisher
 from producers.scenario import Scenario, generate
 from schemas import register_all
+from streams.settings import StreamSettings
 
 console = Console()
 
@@ -50,34 +52,28 @@ def _publish_corrupt(cfg: Settings, agency: str) -> None:
     producer.flush(10)
 
 
-def _wait_indexed(
-    es: Elasticsearch, index: str, ids: list[str], timeout_s: float, alive: Callable[[], None]
-) -> int:
-    deadline = time.monotonic() + timeout_s
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("correlating and indexing", total=len(ids))
-        while time.monotonic() < deadline:
-            alive()
-            if es.indices.exists(index=index):
-                es.indices.refresh(index=index)
-                count = es.count(index=index, query={"ids": {"values": ids}})["count"]
-                progress.update(task, completed=count)
-                if count == len(ids):
-                    return count
-            time.sleep(1)
-    raise TimeoutError(f"only some alerts were searchable after {timeout_s}s: see .stack/logs")
-
-
-def _wait_links_settle(es: Elasticsearch, index: str, quiet_s: float = 8) -> int:
-    """Links keep arriving a little after the alerts: wait until the count stops moving."""
-    last, since = -1, time.monotonic()
-    while time.monotonic() - since < quiet_s:
-        es.indices.refresh(index=index)
-        count = es.count(index=index)["count"] if es.indices.exists(index=index) else 0
-        if count != last:
-            last, since = count, time.monotonic()
-        time.sleep(1)
-    return last
+def _wait_drained(
+    cfg: Settings, groups: list[str], timeout_s: float, alive: Callable[[], None]
+) -> None:
+    """Until the worker and the sink have committed everything published so far, twice in a
+    row (the worker's outputs are the sink's inputs, so one quiet look is not enough)."""
+    kafka = cfg.kafka.librdkafka()
+    admin, consumer = AdminClient(kafka), Consumer({**kafka, "group.id": "demo-lag-probe"})
+    deadline, quiet = time.monotonic() + timeout_s, 0
+    try:
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("correlating and indexing", total=None)
+            while quiet < 2:
+                alive()
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the pipeline still lags after {timeout_s}s: .stack/logs")
+                lags = [group_lag(admin, consumer, group) for group in groups]
+                behind = sum(lag or 0 for lag in lags)
+                progress.update(task, description=f"correlating and indexing: {behind} behind")
+                quiet = quiet + 1 if behind == 0 and None not in lags else 0
+                time.sleep(2)
+    finally:
+        consumer.close()
 
 
 def _against_truth(es: Elasticsearch, links_index: str, scenario: Scenario) -> str:
@@ -107,6 +103,56 @@ def _against_truth(es: Elasticsearch, links_index: str, scenario: Scenario) -> s
     )
 
 
+def _networks(es: Elasticsearch, prefix: str, scenario: Scenario) -> None:
+    """Entities and networks as indexed, and how the networks compare with the true ones."""
+    ids = sorted({str(a["alert_id"]) for a in scenario.alerts})
+    query = {"bool": {"filter": [
+        {"term": {"status": "ACTIVE"}}, {"terms": {"members.alert_id": ids}},
+    ]}}  # fmt: skip
+    network_of: dict[tuple[str, str], str] = {}
+    kinds: Counter[str] = Counter()
+    for hit in helpers.scan(es, index=f"{prefix}-entities", query={"query": query}):
+        entity = hit["_source"]
+        kinds[entity["kind"]] += 1
+        for m in entity["members"]:
+            network_of[(m["alert_id"], m["record_id"])] = entity["network_id"]
+    networks = set(network_of.values())
+    cross_border = {"term": {"cross_border": True}}
+    wanted = {"ids": {"values": sorted(networks)}}
+    crossing = es.count(
+        index=f"{prefix}-networks", query={"bool": {"filter": [wanted, cross_border]}}
+    )["count"]
+    hits = es.count(index=f"{prefix}-hits", query={"terms": {"network_id": sorted(networks)}})
+    console.print(
+        f"entities: {dict(kinds.most_common())}; {len(networks)} networks, {crossing} of them "
+        f"cross-border; {hits['count']} cross-border hits on hits.crossborder"
+    )
+    # The scenario's own networks are the entity ids' scopes n1, n2...; "bg" is background.
+    true_network = {
+        ref: entity.split(":")[1].split(".")[0]
+        for ref, entity in scenario.truth.items()
+        if ref in network_of
+    }
+    table = Table(title="networks against the scenario's truth")
+    columns = ("true network", "records", "Borderlink networks", "largest holds", "+ others")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for name in sorted({n for n in true_network.values() if n.startswith("n")}):
+        found = Counter(network_of[r] for r, n in true_network.items() if n == name)
+        total = sum(found.values())
+        (largest, held), *_ = found.most_common(1)
+        # Records of background people or other networks that the largest one took in.
+        others = sum(1 for r, n in true_network.items() if network_of[r] == largest and n != name)
+        table.add_row(name, str(total), str(len(found)), f"{held / total:.0%}", str(others))
+    console.print(table)
+    mixed = Counter(
+        network
+        for network in networks
+        if len({n for r, n in true_network.items() if network_of[r] == network and n[0] == "n"}) > 1
+    )
+    console.print(f"Borderlink networks that mix two true networks: {len(mixed)}")
+
+
 def _summary(es: Elasticsearch, prefix: str, scenario: Scenario, cfg: Settings) -> None:
     agencies = Counter((a["country"], a["agency"]) for a in scenario.alerts)
     table = Table(title="alerts published")
@@ -118,9 +164,11 @@ def _summary(es: Elasticsearch, prefix: str, scenario: Scenario, cfg: Settings) 
     console.print(table)
 
     links_index = f"{prefix}-links"
+    ids = sorted({str(a["alert_id"]) for a in scenario.alerts})
     aggs = es.search(
         index=links_index,
         size=0,
+        query={"terms": {"left.alert_id": ids}},
         aggs={
             "decision": {"terms": {"field": "decision"}},
             "cross_border": {"terms": {"field": "cross_border"}},
@@ -130,6 +178,7 @@ def _summary(es: Elasticsearch, prefix: str, scenario: Scenario, cfg: Settings) 
     crossing = {b["key_as_string"]: b["doc_count"] for b in aggs["cross_border"]["buckets"]}
     console.print(f"links: {decisions}; cross-border: {crossing.get('true', 0)}")
     console.print(_against_truth(es, links_index, scenario))
+    _networks(es, prefix, scenario)
     hubs_index = f"{prefix}-hubs"
     if es.indices.exists(index=hubs_index):
         for hit in es.search(index=hubs_index, size=5)["hits"]["hits"]:
@@ -196,9 +245,11 @@ def run(cfg: Settings, seed: int = 7, networks: int = 4) -> None:
         console.print(f"published {len(scenario.alerts)} alerts and 1 corrupt record")
 
         console.rule("4. correlated and searchable")
+        groups = [StreamSettings().app_id, SinkSettings().group_id]
+        _wait_drained(cfg, groups, 600, workers.check_alive)
         ids = [str(a["alert_id"]) for a in scenario.alerts]
-        _wait_indexed(es, f"{prefix}-alerts", ids, 300, workers.check_alive)
-        links = _wait_links_settle(es, f"{prefix}-links")
-        console.print(f"{len(ids)} alerts searchable, {links} links indexed")
+        es.indices.refresh(index=f"{prefix}-*")
+        found = es.count(index=f"{prefix}-alerts", query={"ids": {"values": ids}})["count"]
+        console.print(f"{found} of {len(ids)} alerts searchable, with their links and networks")
     _summary(es, prefix, scenario, cfg)
     console.print("the stack keeps running: [bold].venv/bin/borderlink stack down[/] stops it")
