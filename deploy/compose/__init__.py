@@ -1,0 +1,1 @@
+"""Compose deployment helpers that run inside the Borderlink image (see compose.yaml)."""

@@ -1,0 +1,1 @@
+"""Kibana assets for a Borderlink deployment: saved objects generated from the mappings."""
