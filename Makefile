@@ -5,7 +5,13 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test lint stack-down clean
 
+# The console test (tests/e2e/test_console.py) drives Debian's Chromium, as Playwright's own
+# browser download is not reachable; installed when missing, which needs root (CI runs as root).
 setup: $(VENV)/.installed
+	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 \
+		&& DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } \
+		|| echo "no /usr/bin/chromium: run 'sudo apt-get install chromium' for tests/e2e/test_console.py"
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -1,7 +1,9 @@
 """The ``borderlink`` command: one entry point, one sub-command per component."""
 
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -107,22 +109,65 @@ def sink() -> None:
     """Index validated alerts and links into Elasticsearch (Ctrl-C to stop)."""
     from consumers import ElasticsearchSink
 
-    stats = ElasticsearchSink().run()
+    # SIGTERM (docker stop, the demo) ends the loop, so the consumer leaves its group at
+    # once instead of holding its partitions until the session times out.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stats = ElasticsearchSink().run(should_stop=stop.is_set)
     console.print(f"indexed {stats.indexed}, dead-lettered {stats.dead_lettered}")
 
 
 @app.command()
 def search(
-    text: Annotated[str, typer.Argument(help="a name, in any script or order")],
+    text: Annotated[str, typer.Argument(help="a name in any script or order, or an identifier")],
     size: Annotated[int, typer.Option(help="results to show")] = 10,
+    kind: Annotated[
+        str, typer.Option(help="name, or an identifier kind: phone, document, account, plate, ...")
+    ] = "name",
+    country: Annotated[
+        str | None, typer.Option(help="dialling country, issuing state or plate country")
+    ] = None,
+    platform: Annotated[str | None, typer.Option(help="for a handle, e.g. facebook")] = None,
+    alerts: Annotated[bool, typer.Option(help="list the alerts naming the person instead")] = False,
 ) -> None:
-    """Find alerts naming a person, with the links to other agencies' records."""
+    """Find a person (or an identifier's holders) with the links to other agencies' records."""
     from consumers import elasticsearch_client, search_names
-    from consumers.render import hits_table
+    from consumers.render import entities_table, hits_table, lookup_table
+    from consumers.search import IdentifierQuery, Search
 
     cfg = settings()
-    hits = search_names(elasticsearch_client(cfg), cfg.elasticsearch.index_prefix, text, size)
-    console.print(hits_table(text, hits))
+    es, prefix = elasticsearch_client(cfg), cfg.elasticsearch.index_prefix
+    if alerts:
+        console.print(hits_table(text, search_names(es, prefix, text, size)))
+    elif kind == "name":
+        console.print(
+            entities_table(f"persons named like {text!r}", Search(es, prefix).persons(text, size))
+        )
+    else:
+        try:
+            result = Search(es, prefix).lookup(IdentifierQuery(kind, text, country, platform))
+        except ValueError as err:
+            console.print(f"[red]cannot look up:[/] {err}")
+            raise typer.Exit(2) from err
+        console.print(lookup_table(result))
+
+
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="default: BORDERLINK_API_HOST or 127.0.0.1")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="default: BORDERLINK_API_PORT or 18080")] = None,
+) -> None:
+    """Serve the search API and the investigator console (every request audited)."""
+    import uvicorn
+
+    from consumers.api import ApiSettings, build_app
+
+    api = ApiSettings()
+    host, port = host or api.host, port or api.port
+    console.print(f"console: http://{host}:{port}/console/  API: http://{host}:{port}/openapi.json")
+    uvicorn.run(build_app(settings(), api), host=host, port=port, log_level="info")
 
 
 @app.command()

@@ -20,6 +20,12 @@ ENTITIES = "corr.entities"
 NETWORKS = "corr.networks"
 HITS = "hits.crossborder"
 FEEDBACK = "corr.feedback"
+AUDIT = "audit"  # who searched or read what, and why (AuditEvent)
+# Analysts' standing queries (Subscription), keyed by id; compacted, so the latest definition
+# (or its tombstone) of each survives and a matcher rebuilds them all on start.
+SUBSCRIPTIONS = "subscriptions"
+SUBSCRIPTION_PREFIX = "sub."  # + analyst id: one topic of SubscriptionMatch per analyst
+COMPACTED = frozenset({SUBSCRIPTIONS})
 
 
 def dead_letter(stage: str) -> str:
@@ -38,6 +44,19 @@ def inbound(agency: str) -> str:
     return INBOUND_PREFIX + agency
 
 
+# Lowercase, no '_': Kafka warns that '.' and '_' collide in metric names.
+ANALYST_ID = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$")
+
+
+def subscription_topic(analyst: str) -> str:
+    """``jdoe`` -> ``sub.jdoe``: where the matches of the analyst's subscriptions go."""
+    if not ANALYST_ID.match(analyst):
+        raise ValueError(
+            f"analyst id {analyst!r} is not lowercase letters, digits, '.' and '-' (e.g. 'jdoe')"
+        )
+    return SUBSCRIPTION_PREFIX + analyst
+
+
 def pipeline_topics() -> list[str]:
     return [
         VALID_ALERTS,
@@ -47,12 +66,15 @@ def pipeline_topics() -> list[str]:
         NETWORKS,
         HITS,
         FEEDBACK,
+        AUDIT,
+        SUBSCRIPTIONS,
         dead_letter("validate"),
         dead_letter("feedback"),
         dead_letter("graph"),
         dead_letter("sink"),
         dead_letter("publish"),
         dead_letter("import"),
+        dead_letter("subscriptions"),
     ]
 
 
@@ -65,7 +87,15 @@ def provision(
     if not wanted:
         return []
     futures = admin.create_topics(
-        [NewTopic(n, num_partitions=partitions, replication_factor=replication) for n in wanted]
+        [
+            NewTopic(
+                n,
+                num_partitions=partitions,
+                replication_factor=replication,
+                config={"cleanup.policy": "compact"} if n in COMPACTED else {},
+            )
+            for n in wanted
+        ]
     )
     created = []
     for name, future in futures.items():

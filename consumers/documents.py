@@ -32,8 +32,28 @@ def _names(alert: dict[str, Any]) -> list[str]:
     return names
 
 
+def _points(alert: dict[str, Any]) -> list[dict[str, float]]:
+    """The alert's located places as geo points (``mappings.GEO_PROPERTIES``). Shelters are
+    left out: LocationKind marks them sensitive, and a point is what a map shows to anyone.
+    So are coordinates out of range (or NaN), which Elasticsearch would otherwise wrap around
+    the globe to a wrong place."""
+    points = []
+    for location in alert.get("locations") or []:
+        lat, lon = location.get("lat"), location.get("lon")
+        if location.get("kind") == "SHELTER" or lat is None or lon is None:
+            continue
+        if -90 <= lat <= 90 and -180 <= lon <= 180:  # False for NaN
+            points.append({"lat": lat, "lon": lon})
+    return points
+
+
 def alert_document(alert: dict[str, Any]) -> Document:
-    doc = {**alert, "search": _search(_names(alert)), "indexed_at": now()}
+    doc = {
+        **alert,
+        "search": _search(_names(alert)),
+        "geo": {"locations": _points(alert)},
+        "indexed_at": now(),
+    }
     return Document(str(alert["alert_id"]), doc)
 
 
@@ -57,3 +77,7 @@ def network_document(network: dict[str, Any]) -> Document:
 
 def hit_document(hit: dict[str, Any]) -> Document:
     return Document(hit["hit_id"], {**hit, "indexed_at": now()})
+
+
+def audit_document(event: dict[str, Any]) -> Document:
+    return Document(str(event["audit_id"]), {**event, "indexed_at": now()})

@@ -5,7 +5,7 @@ from typing import Any
 
 from elasticsearch import Elasticsearch
 
-from .mappings import SEARCH_PROPERTIES, TEMPLATE_VERSION, mapping
+from .mappings import GEO_PROPERTIES, SEARCH_PROPERTIES, TEMPLATE_VERSION, mapping
 
 
 @dataclass(frozen=True)
@@ -32,23 +32,61 @@ class IndexSpec:
 
 def specs(prefix: str) -> dict[str, IndexSpec]:
     return {
-        "alerts": IndexSpec(f"{prefix}-alerts", "Alert", SEARCH_PROPERTIES),
+        "alerts": IndexSpec(f"{prefix}-alerts", "Alert", {**SEARCH_PROPERTIES, **GEO_PROPERTIES}),
         "links": IndexSpec(f"{prefix}-links", "Link", {}),
         "hubs": IndexSpec(f"{prefix}-hubs", "Hub", {}),
         "entities": IndexSpec(f"{prefix}-entities", "Entity", SEARCH_PROPERTIES),
         "networks": IndexSpec(f"{prefix}-networks", "Network", {}),
         "hits": IndexSpec(f"{prefix}-hits", "CrossBorderHit", {}),
+        "audit": IndexSpec(f"{prefix}-audit", "AuditEvent", {}),
     }
+
+
+# A record (alert, entity or link) as subscriptions' standing queries read it: only what rules
+# name, built by consumers.subscriptions.records with the sink's derived name fields.
+PERCOLATED_PROPERTIES = {
+    "record": {
+        "properties": {
+            "source": {"type": "keyword"},
+            "kinds": {"type": "keyword"},
+            "countries": {"type": "keyword"},
+            "cross_border": {"type": "boolean"},
+            "identifiers": {"type": "keyword"},
+            "score": {"type": "double"},
+            "decision": {"type": "keyword"},
+            **SEARCH_PROPERTIES,
+        }
+    }
+}
+
+
+def subscriptions_spec(prefix: str, percolator: bool = True) -> IndexSpec:
+    """Analysts' standing queries, kept by the subscription matcher (not the sink). A node
+    without the percolator module (the local stack's integ-test-zip) stores the query
+    unindexed, and the matcher runs it as a search over each batch instead."""
+    query = {"type": "percolator"} if percolator else {"type": "object", "enabled": False}
+    extra = {"rule_query": query, **PERCOLATED_PROPERTIES}
+    return IndexSpec(f"{prefix}-subscriptions", "Subscription", extra)
 
 
 def ensure(
     es: Elasticsearch, index_specs: dict[str, IndexSpec], shards: int = 1, replicas: int = 0
 ) -> None:
-    """Put each template, and create its first index with the write alias when missing."""
+    """Put each template, and create its first index with the write alias when missing.
+
+    A template only shapes indices created after it, so an existing index also gets the
+    template's properties: new fields are added to it, unchanged ones are a no-op, and a
+    change it cannot take (a field's type) is refused with a 400 here, before any write.
+    Documents indexed before a new field existed lack it until they are replayed.
+    """
     for spec in index_specs.values():
-        es.indices.put_index_template(name=spec.name, **spec.template_body(shards, replicas))
+        body = spec.template_body(shards, replicas)
+        es.indices.put_index_template(name=spec.name, **body)
         if not es.indices.exists_alias(name=spec.name):
             es.options(ignore_status=400).indices.create(
                 index=f"{spec.name}-{TEMPLATE_VERSION:06d}",
                 aliases={spec.name: {"is_write_index": True}},
             )
+        es.indices.put_mapping(
+            index=spec.name, properties=body["template"]["mappings"]["properties"]
+        )

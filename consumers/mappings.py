@@ -9,6 +9,9 @@ from typing import Any
 
 from schemas import NAMESPACE, schema_dict
 
+# The generation of the concrete indices (``<alias>-000001``). Bump it only for a change an
+# existing index cannot take (a field's type, shards, analysis): that needs a new index and a
+# reindex. New fields need no bump: ``indices.ensure`` adds them to the existing index.
 TEMPLATE_VERSION = 1
 TEXT_FIELDS = frozenset(
     {
@@ -88,6 +91,19 @@ SEARCH_PROPERTIES = {
         "properties": {
             "names": {"type": "text"},
             "name_keys": {"type": "keyword"},
+        }
+    },
+}
+
+# Alert locations as points, for geo queries and Kibana Maps (``locations.lat``/``.lon`` are two
+# unpaired doubles). ``documents.alert_document`` leaves out shelters and out-of-range
+# coordinates (producers do not range-check them). ignore_malformed is the backstop, so that a
+# bad point never sends the whole alert to dlq.sink; note that it drops only unparsable values:
+# an out-of-range one it wraps around the globe (lat 95, lon 10 becomes 85, -170).
+GEO_PROPERTIES = {
+    "geo": {
+        "properties": {
+            "locations": {"type": "geo_point", "ignore_malformed": True},
         }
     },
 }

@@ -2,7 +2,7 @@
 
 from rich.table import Table
 
-from .search import AlertHit
+from .search import AlertHit, EntityHit, LookupResult
 
 
 def _link_line(hit: AlertHit, link: dict) -> str:
@@ -27,3 +27,26 @@ def hits_table(query: str, hits: list[AlertHit]) -> Table:
             "\n".join(_link_line(hit, link) for link in hit.links) or "-",
         )
     return table
+
+
+def entities_table(title: str, entities: list[EntityHit]) -> Table:
+    """One row per entity: its names, where it was reported, and why its records are one."""
+    table = Table(title=f"{title}: {len(entities)}", show_lines=True)
+    for column in ("entity", "names", "countries", "similarity", "why linked"):
+        table.add_column(column)
+    for entity in entities:
+        table.add_row(
+            f"{entity.kind}\n{entity.entity_id[:12]}",
+            "\n".join(entity.labels),
+            ", ".join(entity.countries),
+            "-" if entity.similarity is None else f"{entity.similarity:.2f}",
+            "\n".join(link["why"] for link in entity.links) or "-",
+        )
+    return table
+
+
+def lookup_table(result: LookupResult) -> Table:
+    """The entities holding an identifier (holders first), titled with its key."""
+    where = sorted({s.country for s in result.sightings})
+    title = f"{result.key}, in {len(result.sightings)} alert(s) from {', '.join(where) or '-'}"
+    return entities_table(title, result.entities)

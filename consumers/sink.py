@@ -24,6 +24,7 @@ from . import indices
 from .documents import (
     Document,
     alert_document,
+    audit_document,
     entity_document,
     hit_document,
     hub_document,
@@ -81,6 +82,7 @@ class ElasticsearchSink:
             topics.ENTITIES: ("Entity", entity_document, "entities"),
             topics.NETWORKS: ("Network", network_document, "networks"),
             topics.HITS: ("CrossBorderHit", hit_document, "hits"),
+            topics.AUDIT: ("AuditEvent", audit_document, "audit"),
         }
         self.routes = {
             topic: (codec(self.cfg.registry, record), to_document, self.indices[index].name)

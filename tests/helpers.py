@@ -1,10 +1,13 @@
 """Polling helpers for tests against the real stack (no fixed sleeps)."""
 
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -109,3 +112,92 @@ def alert(
         "grading": {},
         **fields,
     }
+
+
+@contextmanager
+def running_api(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """A real ``borderlink serve`` process on a free loopback port: its URL, once it answers."""
+    with socket.socket() as probe:  # a port nobody holds now; the server binds it next
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "borderlink", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            with urllib.request.urlopen(f"{url}/console/", timeout=2) as page:
+                return page.status == 200
+        except OSError:
+            return proc.poll() is not None
+
+    try:
+        wait_for(up, timeout_s=60, what="the search API")
+        assert proc.poll() is None, log_path.read_text()[-3000:]
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def place(name: str, country: str, lat: float, lon: float, kind: str = "CITY") -> dict[str, Any]:
+    """A Location record ``l1`` (where an alert's event happened, when it points at it)."""
+    return {
+        "record_id": "l1",
+        "kind": kind,
+        "name": name,
+        "country": country,
+        "lat": lat,
+        "lon": lon,
+    }
+
+
+# Sinks read every session's records from the shared topics, so a test that searches by
+# name needs a name no other session used: a surname spelt from the run id, one syllable
+# per hex digit, with letters that Cyrillic writes one for one (a transliteration test).
+_SYLLABLES = ("ka", "lo", "mi", "nu", "ra", "se", "to", "vi", "do", "ze", "pa", "ro", "sa")
+_SYLLABLES += ("ti", "mo", "ne")
+_CYRILLIC = str.maketrans("kalominurstevdzpKALOMINURSTEVDZP", "каломинурстевдзпКАЛОМИНУРСТЕВДЗП")
+
+
+def run_surname(run_id: str, cyrillic: bool = False) -> str:
+    """E.g. 'Kalomirase' for run id '012345..' ('Каломирасе' in Cyrillic)."""
+    surname = "".join(_SYLLABLES[int(c, 16)] for c in run_id[:6]).capitalize()
+    return surname.translate(_CYRILLIC) if cyrillic else surname
+
+
+def resolved_person(
+    es: Any, prefix: str, alert_id: str, records: int = 2, entities: int = 4
+) -> dict[str, Any] | None:
+    """The current person entity of the alert once Elasticsearch holds all of it: its
+    ``records`` records merged, its network of ``entities`` entities, their alerts and the
+    links that merged them (the sink indexes topics in no particular order). None until then."""
+    es.indices.refresh(index=f"{prefix}-*")
+    person_of = [
+        {"term": {"members.alert_id": alert_id}},
+        {"term": {"kind": "PERSON"}},
+        {"term": {"status": "ACTIVE"}},
+    ]
+    people = es.search(index=f"{prefix}-entities", query={"bool": {"filter": person_of}})
+    found = [h["_source"] for h in people["hits"]["hits"]]
+    if not found or len(found[0]["members"]) != records:
+        return None
+    network = es.options(ignore_status=404).get(
+        index=f"{prefix}-networks", id=found[0]["network_id"]
+    )
+    if not network.body.get("found") or len(network["_source"]["entities"]) != entities:
+        return None
+    alert_ids = sorted({m["alert_id"] for m in found[0]["members"]})
+    merging = [
+        {"term": {"kind": "SAME_PERSON"}},
+        {"term": {"decision": "MATCH"}},
+        {"terms": {"left.alert_id": alert_ids}},
+    ]
+    links = es.count(index=f"{prefix}-links", query={"bool": {"filter": merging}})["count"]
+    alerts = es.count(index=f"{prefix}-alerts", query={"ids": {"values": alert_ids}})["count"]
+    return found[0] if links >= records - 1 and alerts == len(alert_ids) else None

@@ -26,7 +26,8 @@ SINK_KEY_NAME = "borderlink-sink"
 
 def sink_role(prefix: str) -> dict[str, Any]:
     """Least privilege for ``consumers.sink``: put its index templates, create the first index
-    of each alias (``manage``: create with an alias needs it), and index documents."""
+    of each alias (``manage``: create with an alias needs it, and so does adding new fields to
+    an existing index's mapping), and index documents."""
     return {
         "borderlink_sink": {
             "cluster": ["manage_index_templates"],

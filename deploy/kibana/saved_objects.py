@@ -53,22 +53,10 @@ WITHOUT_DATA_VIEW: dict[str, str] = {
     "analysts' space: add its data view in the auditors' own Kibana space",
 }
 
-# Alerts carry locations as lat/lon doubles (consumers.mappings maps no geo_point), and Maps
-# needs a geo_point: this runtime field builds one per location from _source at query time.
-# Shelters are left out on purpose (LocationKind: sensitive), so are out-of-range coordinates
-# (producers do not range-check them and emit() would fail the whole query).
-SIGHTING_POINT = "locations_point"
-SIGHTING_SCRIPT = """\
-def locations = params._source.locations;
-if (locations != null) {
-  for (def location : locations) {
-    if (location.kind != 'SHELTER' && location.lat != null && location.lon != null) {
-      double lat = ((Number) location.lat).doubleValue();
-      double lon = ((Number) location.lon).doubleValue();
-      if (lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180) { emit(lat, lon); }
-    }
-  }
-}"""
+# The map places alerts on geo.locations, the geo_point the sink indexes beside the Avro fields
+# (consumers.mappings.GEO_PROPERTIES): one point per location with both coordinates, shelters
+# and out-of-range coordinates left out by the sink (consumers.documents).
+SIGHTING_POINT = "geo.locations"
 
 KUERY = "kuery"
 
@@ -107,14 +95,11 @@ def _query(kql: str = "") -> dict[str, str]:
 
 def data_view(prefix: str, key: str) -> dict[str, Any]:
     name, time_field = DATA_VIEWS[key]
-    runtime: dict[str, Any] = {}
-    if key == "alerts":
-        runtime[SIGHTING_POINT] = {"type": "geo_point", "script": {"source": SIGHTING_SCRIPT}}
     attributes: dict[str, Any] = {
         "title": specs(prefix)[key].name,  # the alias the sink writes behind
         "name": name,
         "fields": "[]",  # Kibana reads the fields from the mapping
-        "runtimeFieldMap": json.dumps(runtime),
+        "runtimeFieldMap": "{}",
         "fieldAttrs": "{}",
         "fieldFormatMap": "{}",
         "sourceFilters": "[]",
@@ -357,8 +342,7 @@ def sightings_map(prefix: str) -> dict[str, Any]:
     attributes = {
         "title": "Borderlink: sightings",
         "description": (
-            f"Locations of alerts with coordinates (runtime field {SIGHTING_POINT} on the "
-            "alerts data view; shelters withheld)."
+            f"Locations of alerts with coordinates ({SIGHTING_POINT}; shelters withheld)."
         ),
         "mapStateJSON": json.dumps(state),
         "layerListJSON": json.dumps([basemap, sightings]),

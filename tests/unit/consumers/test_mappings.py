@@ -1,4 +1,5 @@
-from consumers.mappings import SEARCH_PROPERTIES, mapping
+from consumers.indices import specs
+from consumers.mappings import GEO_PROPERTIES, SEARCH_PROPERTIES, mapping
 from schemas import field_names
 
 
@@ -27,3 +28,17 @@ def test_a_named_type_used_twice_maps_the_same_both_times() -> None:
     assert props["left"] == props["right"]
     assert props["left"]["properties"]["alert_id"]["type"] == "keyword"
     assert props["explanation"]["properties"]["similarity"] == {"type": "double"}
+
+
+def test_alerts_index_locations_as_a_geo_point_that_ignores_bad_values() -> None:
+    alerts = specs("acme")["alerts"].template_body(1, 0)["template"]["mappings"]["properties"]
+    assert alerts["geo"]["properties"]["locations"] == {
+        "type": "geo_point",
+        "ignore_malformed": True,
+    }
+    assert alerts["search"] == SEARCH_PROPERTIES["search"]  # beside, not instead of
+    assert alerts["locations"]["properties"]["lat"] == {"type": "double"}  # kept as reported
+    assert mapping("Alert", GEO_PROPERTIES)["dynamic"] == "strict"
+    for key, spec in specs("acme").items():
+        if key != "alerts":
+            assert "geo" not in spec.template_body(1, 0)["template"]["mappings"]["properties"]

@@ -60,7 +60,10 @@ class FakeRegistry:
 def test_subjects_are_the_full_names_of_the_top_level_records():
     assert tuple(top_level_records()) == SUBJECTS
     published = {"Alert", "DeadLetter", "Link", "Hub", "Entity", "Network", "CrossBorderHit"}
-    assert {f"org.borderlink.v1.{name}" for name in {*published, "Feedback"}} == set(SUBJECTS)
+    written = {"Feedback", "AuditEvent"}  # by analysts' tools and the search API
+    subscribed = {"Subscription", "SubscriptionMatch"}  # analysts' standing queries, matches
+    names = {*published, *written, *subscribed}
+    assert {f"org.borderlink.v1.{name}" for name in names} == set(SUBJECTS)
     assert SUBJECT_NAME_STRATEGY(None, "org.borderlink.v1.Alert") == ALERT_SUBJECT
     assert COMPATIBILITY == "FULL_TRANSITIVE"
 
