@@ -15,6 +15,7 @@ class Document(NamedTuple):
     id: str
     source: dict[str, Any]
     version: int | None = None  # external version; None = last write wins
+    delete: bool = False  # erase the document (a retraction, a tombstone)
 
 
 def _search(names: list[str]) -> dict[str, list[str]]:
@@ -48,6 +49,11 @@ def _points(alert: dict[str, Any]) -> list[dict[str, float]]:
 
 
 def alert_document(alert: dict[str, Any]) -> Document:
+    event = alert.get("event") or {}
+    if event.get("kind") == "RETRACTION" and event.get("retracts_alert_id"):
+        # A retraction leaves no trace in search: the withdrawn alert goes, and the
+        # retraction itself (which names it) is not indexed.
+        return Document(str(event["retracts_alert_id"]), {}, delete=True)
     doc = {
         **alert,
         "search": _search(_names(alert)),

@@ -16,7 +16,7 @@ from elasticsearch import ApiError, Elasticsearch, helpers
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from borderlink import logs, topics
-from borderlink.deadletters import dead_letter
+from borderlink.deadletters import for_message
 from borderlink.serde import codec
 from borderlink.settings import Settings, settings
 
@@ -93,15 +93,7 @@ class ElasticsearchSink:
         self.stats = SinkStats()
 
     def _dead_letter(self, producer: Producer, msg: Message, error: Exception | str) -> None:
-        letter = dead_letter(
-            "sink",
-            error,
-            topic=msg.topic(),
-            partition=msg.partition(),
-            offset=msg.offset(),
-            key=msg.key(),
-            value=msg.value(),
-        )
+        letter = for_message("sink", error, msg)
         producer.produce(
             self.dlq_topic, key=msg.key(), value=self.dead_letters.encode(letter, self.dlq_topic)
         )
@@ -124,9 +116,16 @@ class ElasticsearchSink:
                 continue
             record_codec, to_document, index = self.routes[msg.topic()]
             try:
-                doc = to_document(record_codec.decode(msg.value(), msg.topic()))
+                if msg.value() is None and msg.key():  # a tombstone: the record was erased
+                    doc = Document(msg.key().decode(), {}, delete=True)
+                else:
+                    doc = to_document(record_codec.decode(msg.value(), msg.topic()))
             except Exception as err:  # undecodable record: DLQ with its bytes, never dropped
                 self._dead_letter(producer, msg, err)
+                continue
+            if doc.delete:
+                actions.append({"_op_type": "delete", "_index": index, "_id": doc.id})
+                sources.append(msg)
                 continue
             action = {"_op_type": "index", "_index": index, "_id": doc.id, "_source": doc.source}
             if doc.version is not None:
@@ -135,8 +134,33 @@ class ElasticsearchSink:
             sources.append(msg)
         return actions, sources
 
-    def _bulk(self, actions: list[dict[str, Any]]) -> list[tuple[bool, dict[str, Any]]]:
-        """Bulk index; while Elasticsearch is unreachable, wait and retry (back-pressure)."""
+    def _bulk(
+        self, actions: list[dict[str, Any]], sources: list[Message]
+    ) -> list[tuple[bool, dict[str, Any], Message]]:
+        """Bulk index; each result comes with its message. What Elasticsearch turns away as
+        busy (429) is sent again, with back-off, until it takes it (back-pressure)."""
+        pending = list(zip(actions, sources, strict=True))
+        done: list[tuple[bool, dict[str, Any], Message]] = []
+        delay = 1.0
+        while True:
+            busy = []
+            results = self._send([action for action, _ in pending])
+            for (ok, item), (action, msg) in zip(results, pending, strict=True):
+                if not ok and next(iter(item.values())).get("status") == 429:  # {op: result}
+                    busy.append((action, msg))
+                else:
+                    done.append((ok, item, msg))
+            if not busy:
+                return done
+            log.warning("elasticsearch busy; retrying", documents=len(busy), retry_in_s=delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+            pending = busy
+
+    def _send(self, actions: list[dict[str, Any]]) -> list[tuple[bool, dict[str, Any]]]:
+        """One result per action, in their order; while Elasticsearch is unreachable, wait
+        and retry. No helper retries: they yield a retried item after the rest of its chunk,
+        and the results would then be paired with the wrong messages."""
         delay = 1.0
         while True:
             try:
@@ -146,8 +170,6 @@ class ElasticsearchSink:
                         actions,
                         chunk_size=self.scfg.chunk_size,
                         raise_on_error=False,
-                        max_retries=5,
-                        initial_backoff=1,
                         yield_ok=True,
                     )
                 )
@@ -164,12 +186,13 @@ class ElasticsearchSink:
         if not messages:
             return 0
         actions, sources = self._actions(messages, producer)
-        results = self._bulk(actions) if actions else []
-        for (ok, item), msg in zip(results, sources, strict=True):
+        for ok, item, msg in self._bulk(actions, sources) if actions else []:
             if ok:
                 self.stats.indexed += 1
             elif item.get("index", {}).get("status") == 409:
                 self.stats.stale += 1  # Elasticsearch holds a newer version of this document
+            elif item.get("delete", {}).get("status") == 404:
+                self.stats.indexed += 1  # erased already (a replayed retraction)
             else:
                 self._dead_letter(producer, msg, f"elasticsearch rejected: {item}")
         # The DLQ write must be durable before the offsets that it replaces are committed.

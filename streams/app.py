@@ -27,7 +27,7 @@ from producers.validation import domain_problems
 from .blocks import PersonBlocks
 from .graph_stage import GraphStage
 from .identifiers import IdentifierSighting, identifier_sightings
-from .links import hub, identifier_link
+from .links import hub, identifier_link, identifier_retraction
 from .normalise import NormalisationError
 from .resolve import Model, blocking_keys, from_alert_person
 from .resolve import record_to_json as person_to_json
@@ -82,8 +82,13 @@ def create_app(
     # blocking key -> {"refs": [...], "hub": bool, "count": n}; records stored once per key
     blocks = app.Table("person-blocks", default=dict, schema=JSON)
     block_records = app.Table("person-block-records", default=dict, schema=JSON)
-    # identifier key -> {"first": sighting, "alerts": [...], "holders": [...], "hub": bool}
+    # identifier key -> {"first": sighting, "alerts": [...], "holders": [...], "hub": bool,
+    #                    "sightings": [...] (up to the hub: a retracted centre is replaced)}
     holders = app.Table("identifier-holders", default=dict, schema=JSON)
+    # alert id -> {"agency", "persons": {blocking key: [refs]}, "identifiers": [keys]}: where
+    # a retraction must reach. Keyed like the inbound topics (the SDK keys a retraction by
+    # the alert it withdraws), so the alert and its retraction meet in one partition.
+    alert_keys = app.Table("alert-keys", default=dict, schema=JSON)
     graph = GraphStage.create(app, cfg, scfg)
 
     async def reject(event: faust.EventT, error: Exception | str) -> None:
@@ -108,6 +113,24 @@ def create_app(
         await hubs_topic.send(key=key.encode(), value=hubs.encode(record, topics.HUBS))
         log.info("hub flagged", key=key, kind=kind, holders=count)
 
+    async def retract(event: faust.EventT, retraction: dict[str, Any]) -> None:
+        """Withdraw an alert from correlation: its records leave every block, identifier,
+        entity and network, and the sink erases it and its links from search."""
+        target = str(retraction["event"]["retracts_alert_id"])
+        keys = alert_keys.get(target) or {}
+        if keys.get("agency", retraction["agency"]) != retraction["agency"]:
+            await reject(event, f"alert {target} is {keys['agency']}'s: only it may retract it")
+            return
+        await valid_topic.send(key=event.key, value=event.value)  # the sink erases the alert
+        retracted = _json({"retract": target})
+        for key, refs in (keys.get("persons") or {}).items():
+            await persons_topic.send(key=key.encode(), value=_json({"retract": refs}))
+        for key in keys.get("identifiers") or []:
+            await identifiers_topic.send(key=key.encode(), value=retracted)
+        await graph.retract(target)
+        alert_keys[target] = {"agency": retraction["agency"], "retracted": True}
+        log.info("alert retracted", alert_id=target, agency=retraction["agency"])
+
     @app.agent(inbound)
     async def validate(stream: faust.StreamT) -> None:
         async for event in stream.events():
@@ -124,18 +147,25 @@ def create_app(
             if found:
                 await reject(event, "; ".join(found))
                 continue
+            if (alert.get("event") or {}).get("kind") == "RETRACTION":
+                await retract(event, alert)
+                continue
             await valid_topic.send(key=event.key, value=event.value)
             await graph.alert(alert)
             skipped: list[NormalisationError] = []
+            keys: dict[str, Any] = {"agency": alert["agency"], "persons": {}, "identifiers": []}
             for person in alert.get("persons") or []:
                 record = from_alert_person(alert, person, skipped)
                 message = _json({"record": person_to_json(record)})
                 for key in sorted(blocking_keys(record)):
                     await persons_topic.send(key=key.encode(), value=message)
+                    keys["persons"].setdefault(key, []).append(record.ref)
             for sighting in identifier_sightings(alert, skipped):
                 await identifiers_topic.send(
                     key=sighting.key.encode(), value=_json(sighting.to_json())
                 )
+                keys["identifiers"].append(sighting.key)
+            alert_keys[str(alert["alert_id"])] = keys
             if skipped:
                 # The record is still resolved on what normalised; the rest is reported.
                 log.info(
@@ -146,11 +176,15 @@ def create_app(
 
     @app.agent(persons_topic)
     async def resolve(stream: faust.StreamT) -> None:
-        # The state and scoring live in PersonBlocks (streams/blocks.py); this only sends.
+        # Scoring and state live in PersonBlocks (streams/blocks.py): this publishes, then saves.
         persons = PersonBlocks(model, blocks, block_records, hub_size=scfg.blocking_hub_size)
         async for raw_key, raw_value in stream.items():
             key = raw_key.decode()
-            resolved = persons.add(key, json.loads(raw_value))
+            message = json.loads(raw_value)
+            if "retract" in message:
+                persons.retract(key, message["retract"])
+                continue
+            resolved = persons.resolve(key, message)
             for link in resolved.links:
                 await links_topic.send(
                     key=link["link_id"].encode(), value=links.encode(link, topics.LINKS)
@@ -159,16 +193,28 @@ def create_app(
             if resolved.hub is not None:
                 await hubs_topic.send(key=raw_key, value=hubs.encode(resolved.hub, topics.HUBS))
                 log.info("hub flagged", key=key, kind="blocking", holders=resolved.hub["holders"])
+            persons.save(resolved)  # after the sends, as before: a failure retries it whole
 
     @app.agent(identifiers_topic)
     async def match_identifiers(stream: faust.StreamT) -> None:
         async for raw_key, raw_value in stream.items():
             key = raw_key.decode()
-            sighting = IdentifierSighting(**json.loads(raw_value))
+            message = json.loads(raw_value)
             entry = holders[key] or {"first": None, "alerts": [], "holders": [], "hub": False}
+            if "retract" in message:
+                for link in identifier_retraction(entry, message["retract"], now()):
+                    await links_topic.send(
+                        key=link["link_id"].encode(), value=links.encode(link, topics.LINKS)
+                    )
+                    await graph.link(link, hub_key=key)
+                holders[key] = entry
+                continue
+            sighting = IdentifierSighting(**message)
             if sighting.alert_id in entry["alerts"]:
-                continue  # a replay, or the value twice in one alert
+                continue  # a replay, a retracted alert, or the value twice in one alert
             entry["alerts"].append(sighting.alert_id)
+            if not entry["hub"]:
+                entry["sightings"] = [*entry.get("sightings", []), sighting.to_json()]
             if sighting.holder and sighting.holder not in entry["holders"]:
                 entry["holders"].append(sighting.holder)
             if entry["first"] is None:

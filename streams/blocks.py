@@ -32,11 +32,16 @@ CACHE_SIZE = 20_000
 
 @dataclass(frozen=True)
 class Resolution:
-    """What one record under one key publishes, and how many earlier records it met."""
+    """What one record under one key publishes and how many earlier records it met, then
+    the state `PersonBlocks.save` writes once that is published (nothing for a replay)."""
 
+    key: str
     links: list[dict[str, Any]] = field(default_factory=list)  # Avro Link records
     hub: dict[str, Any] | None = None  # Avro Hub record, when this record made the key one
     compared: int = 0
+    block: dict[str, Any] | None = None  # the key's new state
+    message: Mapping[str, Any] | None = None  # stored under "key|ref"
+    dropped: list[str] = field(default_factory=list)  # refs whose records the new hub drops
 
 
 class PersonBlocks:
@@ -58,6 +63,8 @@ class PersonBlocks:
         cache_size: int = CACHE_SIZE,
         clock: Callable[[], datetime] = now,
     ) -> None:
+        if cache_size < 1:
+            raise ValueError(f"cache_size {cache_size} must be at least 1")
         self.model = model
         self.blocks = blocks
         self.records = records
@@ -82,30 +89,60 @@ class PersonBlocks:
             record = self._record(self.records[f"{key}|{ref}"]["record"])
         return record
 
-    def add(self, key: str, message: Mapping[str, Any]) -> Resolution:
-        """Resolve `message` (``{"record": <record_to_json>}``) under blocking `key`."""
+    def resolve(self, key: str, message: Mapping[str, Any]) -> Resolution:
+        """Score `message` (``{"record": <record_to_json>}``) under blocking `key`.
+
+        Writes nothing: the caller publishes what it returns, then calls `save`, so a
+        failure in between leaves the record unresolved, to be retried whole instead
+        of being skipped as a replay with its links unsent.
+        """
         record = self._record(message["record"])
-        block = self.blocks.get(key) or {"refs": [], "hub": False, "count": 0}
-        if record.ref in block["refs"]:
-            return Resolution()  # a replay: this record was resolved under this key already
-        block["count"] += 1
+        stored = self.blocks.get(key) or {"refs": [], "hub": False, "count": 0}
+        if record.ref in stored["refs"]:
+            return Resolution(key)  # a replay: this record was resolved under this key already
+        # A copy: a plain dict store hands out its own value, which must not change yet.
+        block = {**stored, "refs": list(stored["refs"]), "count": stored["count"] + 1}
+        if block["hub"]:
+            return Resolution(key, block=block)
         links: list[dict[str, Any]] = []
-        flagged = None
-        compared = 0
-        if not block["hub"]:
-            for ref in block["refs"]:
-                earlier = self._stored(key, ref)
-                score = self.model.score(earlier, record)
-                compared += 1
-                if score.decision is not Decision.NON_MATCH:
-                    links.append(person_link(earlier, record, score, self.clock()))
-            block["refs"].append(record.ref)
-            self.records[f"{key}|{record.ref}"] = message
-            if len(block["refs"]) > self.hub_size:
-                block["hub"] = True
-                for ref in block.pop("refs"):
-                    self.records.pop(f"{key}|{ref}", None)
-                block["refs"] = []
-                flagged = hub(key, "blocking", block["count"], self.hub_size, self.clock())
-        self.blocks[key] = block
-        return Resolution(links, flagged, compared)
+        for ref in block["refs"]:
+            earlier = self._stored(key, ref)
+            score = self.model.score(earlier, record)
+            if score.decision is not Decision.NON_MATCH:
+                links.append(person_link(earlier, record, score, self.clock()))
+        compared = len(block["refs"])
+        block["refs"].append(record.ref)
+        if len(block["refs"]) <= self.hub_size:
+            return Resolution(key, links, None, compared, block, message)
+        dropped = block.pop("refs")
+        block.update(hub=True, refs=[])
+        flagged = hub(key, "blocking", block["count"], self.hub_size, self.clock())
+        return Resolution(key, links, flagged, compared, block, message, dropped)
+
+    def save(self, resolution: Resolution) -> None:
+        """Write the state `resolve` decided on, in the order the agent always wrote it."""
+        if resolution.block is None:
+            return
+        key = resolution.key
+        if resolution.message is not None:
+            self.records[f"{key}|{resolution.message['record']['ref']}"] = resolution.message
+        for ref in resolution.dropped:
+            self.records.pop(f"{key}|{ref}", None)
+        self.blocks[key] = resolution.block
+
+    def add(self, key: str, message: Mapping[str, Any]) -> Resolution:
+        """`resolve` then `save`, for a caller with nothing to publish in between."""
+        resolution = self.resolve(key, message)
+        self.save(resolution)
+        return resolution
+
+    def retract(self, key: str, refs: list[str]) -> None:
+        """Records of a retracted alert leave the key: nothing is compared with them again."""
+        stored = self.blocks.get(key)
+        if not stored:
+            return
+        gone = set(refs)
+        for ref in gone:
+            self.records.pop(f"{key}|{ref}", None)
+            self._decoded.pop(ref, None)
+        self.blocks[key] = {**stored, "refs": [r for r in stored["refs"] if r not in gone]}

@@ -58,6 +58,7 @@ class Changes:
     networks: list[dict[str, Any]] = field(default_factory=list)
     hits: list[dict[str, Any]] = field(default_factory=list)
     undone: list[dict[str, Any]] = field(default_factory=list)  # Link records, now UNDONE
+    erased: list[str] = field(default_factory=list)  # ids of links a retraction took away
     problems: list[str] = field(default_factory=list)
 
 
@@ -79,7 +80,9 @@ class Graph:
         # edges as {edge id: [other ref, layer, relation, active]} so a walk reads nodes only.
         self.nodes = nodes
         self.edges = edges  # edge id -> {a, b, layer, relation, active, link?, off?}
-        self.ids = ids  # "entity:<id>" | "network:<id>" -> {version, digest, countries, ...}
+        # "entity:<id>" | "network:<id>" -> {version, digest, countries, ...};
+        # "alert:<id>" -> {records, retracted}
+        self.ids = ids
         self.hubs = hubs  # identifier key -> {flagged, edges}
         self._nodes: dict[str, dict[str, Any]] = {}  # read-through cache for one update
         self._dirty: set[str] = set()
@@ -89,6 +92,8 @@ class Graph:
     def add_alert(self, structure: dict[str, Any], at: datetime) -> Changes:
         """An alert's records and the relations it reports between them."""
         alert_id = structure["alert_id"]
+        if self._retracted(alert_id):
+            return Changes()  # in flight when its retraction was applied
         touched = set()
         for record in structure["records"]:
             ref = f"{alert_id}/{record['record_id']}"
@@ -105,14 +110,20 @@ class Graph:
 
     def add_link(self, link: dict[str, Any], at: datetime, hub_key: str | None = None) -> Changes:
         """A link from resolution; an identifier link names the identifier in ``hub_key``."""
-        if link["decision"] != "MATCH" or link["link_id"] in self.edges:
-            return Changes()  # a possible match merges nothing; a known link is a replay
+        if link["link_id"] in self.edges:
+            return Changes()  # a replay
+        if any(self._retracted(link[side]["alert_id"]) for side in ("left", "right")):
+            return Changes(erased=[link["link_id"]])  # made before the retraction reached it
         kind = "PERSON"
         if link["kind"] == "SHARED_IDENTIFIER":
             kind = IDENTIFIER_KINDS.get(link["explanation"][0]["field"], "OTHER")
         a, b = _ref(link["left"]), _ref(link["right"])
         for side in ("left", "right"):
             self._node(_ref(link[side]), link[side]["agency"], link[side]["country"], kind)
+        if link["decision"] != "MATCH":
+            # Merges nothing; kept (switched off) so that a retraction can erase it.
+            self._edge(link["link_id"], a, b, "possible", link["kind"], link=link, active=False)
+            return self._update(set(), at, "")
         hub = self.hubs.get(hub_key) if hub_key else None
         active = not (hub and hub["flagged"])
         self._edge(link["link_id"], a, b, "entity", link["kind"], link=link, active=active)
@@ -165,6 +176,43 @@ class Graph:
         changes.undone = undone
         return changes
 
+    def retract(self, alert_id: str, at: datetime) -> Changes:
+        """The alert's records leave every entity and network, the links that touched them
+        are erased (``Changes.erased``), and nothing of the alert is taken in again."""
+        key = f"alert:{alert_id}"
+        entry = self.ids.get(key) or {"records": []}
+        if entry.get("retracted"):
+            return Changes()
+        self.ids[key] = {"records": [], "retracted": True}
+        removed = set(entry["records"])
+        touched: set[str] = set()
+        erased: list[str] = []
+        gone: dict[str, set[str]] = {"entity": set(), "network": set()}
+        for ref in sorted(removed):
+            node = self._read(ref)
+            for layer, ids in gone.items():
+                if node.get(layer):
+                    ids.add(node[layer])
+            for edge_id, (other, *_) in node.get("edges", {}).items():
+                edge = self.edges.get(edge_id)
+                if edge is not None:
+                    erased += [edge_id] if "link" in edge else []
+                    del self.edges[edge_id]
+                if other not in removed:
+                    self._read(other)["edges"].pop(edge_id, None)
+                    self._dirty.add(other)
+                    touched.add(other)
+            self._nodes.pop(ref)
+            self._dirty.discard(ref)
+            if ref in self.nodes:
+                del self.nodes[ref]
+        changes = self._update(touched, at, f"retraction of alert {alert_id}", gone=gone)
+        changes.erased = erased
+        return changes
+
+    def _retracted(self, alert_id: str) -> bool:
+        return bool((self.ids.get(f"alert:{alert_id}") or {}).get("retracted"))
+
     def discard(self) -> None:
         """Forget an update that failed half-way: its node changes are not written."""
         self._nodes.clear()
@@ -178,6 +226,10 @@ class Graph:
             node.update(kind=kind, label="", described=False, agency=agency, country=country)
             node.update(entity=None, network=None, edges={})
             self._dirty.add(ref)
+            # Which records an alert has, so that its retraction finds them all.
+            key = f"alert:{ref.split('/', 1)[0]}"
+            entry = self.ids.get(key) or {"records": []}
+            self.ids[key] = {**entry, "records": [*entry["records"], ref]}
         return node
 
     def _read(self, ref: str) -> dict[str, Any]:
@@ -207,8 +259,8 @@ class Graph:
 
     def _deactivate(self, edge_id: str, why: dict[str, Any]) -> set[str]:
         """Switch an edge off; returns its ends, or nothing when it was off already."""
-        edge = self.edges[edge_id]
-        if not edge["active"]:
+        edge = self.edges.get(edge_id)
+        if edge is None or not edge["active"]:  # erased by a retraction, or off already
             return set()
         self.edges[edge_id] = {**edge, "active": False, "off": why}
         for end in (edge["a"], edge["b"]):
@@ -235,9 +287,17 @@ class Graph:
     # -- outputs --------------------------------------------------------------------------
 
     def _update(
-        self, touched: set[str], at: datetime, trigger: str, link_id: str | None = None
+        self,
+        touched: set[str],
+        at: datetime,
+        trigger: str,
+        link_id: str | None = None,
+        gone: dict[str, set[str]] | None = None,
     ) -> Changes:
+        """Recompute around ``touched``; ``gone`` holds the ids of records removed meanwhile,
+        retired unless a remaining record still carries them."""
         changes = Changes()
+        gone = gone or {"entity": set(), "network": set()}
         if touched:
             networks = self._components(touched, entity_only=False)
             # Every entity of a touched network, as a merge changes their network_id too.
@@ -251,8 +311,11 @@ class Graph:
             for members in networks:
                 self._emit("network", members, changes, at)
                 self._hit(members, old_networks, spans, changes, at, trigger, link_id)
-            self._retire("entity", old_entities, changes, at)
-            self._retire("network", old_networks, changes, at)
+        else:
+            old_networks, old_entities = {}, {}
+        for layer, old_to_new in (("entity", old_entities), ("network", old_networks)):
+            emptied = {old: set() for old in gone[layer] if old not in old_to_new}
+            self._retire(layer, old_to_new | emptied, changes, at)
         for ref in self._dirty:
             self.nodes[ref] = self._nodes[ref]
         self._nodes.clear()

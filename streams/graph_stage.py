@@ -72,6 +72,9 @@ class GraphStage:
     async def hub(self, key: str) -> None:
         await self.topic.send(key=key.encode(), value=_bytes({"hub": key}))
 
+    async def retract(self, alert_id: str) -> None:
+        await self.topic.send(key=alert_id.encode(), value=_bytes({"retract": alert_id}))
+
     @classmethod
     def create(cls, app: faust.App, cfg: Settings, scfg: StreamSettings) -> "GraphStage":
         codecs = {
@@ -116,6 +119,8 @@ class GraphStage:
                 log.info("cross-border hit", network=hit["network_id"], countries=hit["countries"])
             for link in changes.undone:
                 await send(topics.LINKS, link["link_id"], link, "Link")
+            for link_id in changes.erased:  # a tombstone: readers (and the sink) drop the link
+                await outputs[topics.LINKS].send(key=link_id.encode(), value=None)
 
         async def reject(source: dict[str, Any], error: str, stage: str = "feedback") -> None:
             raw = base64.b64decode(source["value"]) if source.get("value") else None
@@ -152,6 +157,8 @@ class GraphStage:
                 return graph.add_link(message["link"], at, message["hub_key"])
             if "hub" in message:
                 return graph.flag_hub(message["hub"], at)
+            if "retract" in message:
+                return graph.retract(message["retract"], at)
             return graph.apply_feedback(message["feedback"], at)
 
         @app.agent(graph_topic)

@@ -66,6 +66,24 @@ def identifier_link(
     }
 
 
+def identifier_retraction(
+    entry: dict[str, Any], alert_id: str, at: datetime
+) -> list[dict[str, Any]]:
+    """Take a retracted alert's sightings out of an identifier's state (in place). When it
+    held the star's centre, the next sighting becomes the centre and is linked to the rest:
+    the graph erased the old centre's links, which were all that joined them."""
+    sightings = [s for s in entry.get("sightings", []) if s["alert_id"] != alert_id]
+    was_centre = entry["first"] is not None and entry["first"]["alert_id"] == alert_id
+    entry["sightings"] = sightings
+    if not was_centre:
+        return []
+    entry["first"] = sightings[0] if sightings else None
+    if entry["hub"] or not sightings:
+        return []
+    centre = IdentifierSighting(**sightings[0])
+    return [identifier_link(centre, IdentifierSighting(**s), at) for s in sightings[1:]]
+
+
 def hub(key: str, kind: str, holders: int, threshold: int, at: datetime) -> dict[str, Any]:
     what = "different people hold" if kind == "identifier" else "records share"
     return {

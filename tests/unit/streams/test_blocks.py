@@ -166,6 +166,8 @@ def test_a_small_cache_evicts_and_reads_the_store_with_the_same_result(cache_siz
     assert small == large and len(small) > 0
     assert len(evicting._decoded) <= cache_size
     assert evicting.decodes > caching.decodes == 3
+    with pytest.raises(ValueError, match="at least 1"):
+        person_blocks(cache_size=0)
 
 
 def test_over_a_scenario_it_links_the_pairs_the_in_memory_resolver_links() -> None:
@@ -183,3 +185,29 @@ def test_over_a_scenario_it_links_the_pairs_the_in_memory_resolver_links() -> No
     }
     assert resolver.hubs == {} and len(expected) > 5
     assert found == expected
+
+
+def test_nothing_is_written_until_saved_so_a_failed_publish_is_retried_whole() -> None:
+    blocks = person_blocks()
+    blocks.add("dob:1988-04-12", PANAMA)
+    before = json.dumps([dict(blocks.blocks), dict(blocks.records)])
+    first = blocks.resolve("dob:1988-04-12", COLOMBIA)  # then publishing fails: no save
+    assert len(first.links) == 1
+    assert json.dumps([dict(blocks.blocks), dict(blocks.records)]) == before
+    retried = blocks.resolve("dob:1988-04-12", COLOMBIA)  # not taken for a replay
+    assert retried.links == first.links
+    blocks.save(retried)
+    assert blocks.blocks["dob:1988-04-12"]["refs"] == ["pa1/p1", "co1/p1"]
+    assert blocks.add("dob:1988-04-12", COLOMBIA).links == []  # now it is one
+
+
+def test_a_retracted_record_is_never_compared_again() -> None:
+    blocks = person_blocks()
+    key = "dob:1988-04-12"
+    blocks.add(key, PANAMA)
+    blocks.retract(key, [PANAMA["record"]["ref"]])
+    assert blocks.blocks[key]["refs"] == [] and not blocks.records
+    resolved = blocks.add(key, COLOMBIA)
+    assert (resolved.links, resolved.compared) == ([], 0)
+    blocks.retract("never-seen", ["x/p1"])  # nothing stored under it: nothing to do
+    assert "never-seen" not in blocks.blocks

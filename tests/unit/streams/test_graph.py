@@ -345,3 +345,33 @@ def test_relations_join_only_groups_the_alert_leaves_apart() -> None:
             ("a2", "v1", "REPORTED_WITH"),
         ]
     )
+
+
+def test_a_retraction_takes_the_alert_out_of_everything(
+    border: dict[str, Any], bank: dict[str, Any]
+) -> None:
+    view, graph = View(), new_graph()
+    view.apply(graph.add_alert(border, AT))
+    view.apply(graph.add_alert(bank, AT))
+    same = link(ref(border, "p1"), ref(bank, "p1"))
+    maybe = link(ref(border, "t1"), ref(bank, "a1"), decision="POSSIBLE_MATCH")
+    view.apply(graph.add_link(same, AT))
+    assert graph.add_link(maybe, AT) == Changes()  # kept, merging nothing
+    (network,) = view.active("network")
+    assert network["records"] == 4
+
+    changes = view.apply(graph.retract(bank["alert_id"], AT))
+    assert sorted(changes.erased) == sorted([same["link_id"], maybe["link_id"]])
+    (network,) = view.active("network")
+    assert network["records"] == 2 and network["countries"] == ["PA"]
+    assert not network["cross_border"]
+    members = {m["alert_id"] for e in view.active("entity") for m in e["members"]}
+    assert members == {border["alert_id"]}
+    # The bank's account entity had only its record: retired, replaced by nothing.
+    retired = [e for e in view.entities.values() if e["status"] == "RETIRED"]
+    assert any(e["kind"] == "ACCOUNT" and e["replaced_by"] == [] for e in retired)
+    # Nothing of the alert comes back: in-flight links are erased, a replayed alert ignored.
+    late = link(ref(bank, "p1"), ref(border, "p1"), decision="MATCH")
+    assert graph.add_link(late, AT) == Changes(erased=[late["link_id"]])
+    assert graph.add_alert(bank, AT) == Changes()
+    assert graph.retract(bank["alert_id"], AT) == Changes()

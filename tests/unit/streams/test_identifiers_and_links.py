@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
-from streams.identifiers import identifier_sightings
-from streams.links import hub, identifier_link, link_id
+from streams.identifiers import IdentifierSighting, identifier_sightings
+from streams.links import hub, identifier_link, identifier_retraction, link_id
 
 AT = datetime(2026, 11, 20, tzinfo=UTC)
 
@@ -55,3 +55,25 @@ def test_a_hub_says_why_it_stopped_linking() -> None:
     record = hub("phone:+18006729477", "identifier", 9, 6, AT)
     assert record["holders"] == 9 and "9 different people hold" in record["reason"]
     assert "no longer links" in record["reason"]
+
+
+def test_retracting_the_centre_of_a_star_links_the_rest_to_a_new_centre() -> None:
+    at = datetime(2026, 11, 23, tzinfo=UTC)
+    sightings = [
+        IdentifierSighting("phone:+50761234567", "phone", f"a{i}", "t1", "pa.police", "PA")
+        for i in range(3)
+    ]
+    entry = {
+        "first": sightings[0].to_json(),
+        "alerts": ["a0", "a1", "a2"],
+        "holders": [],
+        "hub": False,
+        "sightings": [s.to_json() for s in sightings],
+    }
+    relinked = identifier_retraction(entry, "a0", at)
+    assert entry["first"]["alert_id"] == "a1" and len(entry["sightings"]) == 2
+    assert [(lk["left"]["alert_id"], lk["right"]["alert_id"]) for lk in relinked] == [("a1", "a2")]
+    assert "a0" in entry["alerts"]  # a replay of the retracted alert stays ignored
+    # Not the centre: it only leaves the list.
+    assert identifier_retraction(entry, "a2", at) == []
+    assert [s["alert_id"] for s in entry["sightings"]] == ["a1"]
