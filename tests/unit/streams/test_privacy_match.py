@@ -164,7 +164,7 @@ def test_only_the_holder_decides_a_disclosure_request() -> None:
     assert (request.requester, request.holder) == ("pa.police", "co.migracion")
     assert request == request_disclosure(notice, "joint investigation 2026-114, prosecutor's order")
 
-    with pytest.raises(PermissionError, match="only co.migracion decides"):
+    with pytest.raises(PermissionError, match=r"only co\.migracion decides"):
         decide_disclosure(request, "pa.police", approve=True, reason="self-approval")
     denied = decide_disclosure(request, "co.migracion", False, "survivor declined", "desk 4")
     approved = decide_disclosure(request, "co.migracion", True, "consent given", "desk 4")
