@@ -38,7 +38,9 @@ def wait_for(
 def consume_all(
     config: Settings, topic: str, until: Callable[[list[Any]], bool], timeout_s: float = 60
 ) -> list[Any]:
-    """Messages of ``topic`` written since the session started, until ``until(messages)``."""
+    """Messages of ``topic`` written since the session started, until ``until(messages)``.
+
+    Tombstones (a retraction erasing a link) are left out: every caller wants records."""
     consumer = Consumer(
         {
             **config.kafka.librdkafka(),
@@ -71,7 +73,7 @@ def consume_all(
     try:
         while time.monotonic() < deadline and not until(messages):
             for msg in consumer.consume(500, timeout=0.5):
-                if not msg.error():
+                if not msg.error() and msg.value() is not None:
                     messages.append(msg)
     finally:
         consumer.close()
