@@ -244,3 +244,244 @@ def feedback_split(
     _send_feedback(
         lambda: split_record(record, analyst=analyst, agency=agency, reason=reason, case_ref=case)
     )
+
+
+subscribe_app = typer.Typer(
+    help="Analysts' subscriptions: standing queries whose matches go to sub.<analyst>, "
+    "and a readable tail of the correlation topics.",
+    no_args_is_help=True,
+)
+app.add_typer(subscribe_app, name="subscribe")
+subscriptions_app = typer.Typer(
+    help="The subscription matcher: percolates every alert, entity and link.",
+    no_args_is_help=True,
+)
+app.add_typer(subscriptions_app, name="subscriptions")
+Countries = Annotated[
+    list[str] | None, typer.Option("--country", help="ISO country, repeatable: any of them")
+]
+Kinds = Annotated[
+    list[str] | None,
+    typer.Option("--kind", help="PERSON, PHONE, DOCUMENT, ACCOUNT, ... repeatable: any of them"),
+]
+
+
+@subscribe_app.command("add")
+def subscribe_add(
+    analyst: Annotated[str, typer.Option(help="who receives the matches: sub.<analyst>")],
+    agency: AnalystAgency,
+    country: Countries = None,
+    kind: Kinds = None,
+    name: Annotated[
+        list[str] | None, typer.Option(help="watch-list name (fuzzy, any script), repeatable")
+    ] = None,
+    identifier: Annotated[
+        list[str] | None,
+        typer.Option(help="KIND:VALUE, e.g. phone:+50761234567, document:PA:AB123, repeatable"),
+    ] = None,
+    phone: Annotated[
+        list[str] | None, typer.Option(help="+<code> number, or COUNTRY:number; repeatable")
+    ] = None,
+    document: Annotated[
+        list[str] | None, typer.Option(help="ISSUING-STATE:number, e.g. PA:AB123; repeatable")
+    ] = None,
+    min_score: Annotated[float | None, typer.Option(help="links scoring at least this")] = None,
+    min_decision: Annotated[
+        str | None, typer.Option(help="MATCH, or POSSIBLE_MATCH to include links under review")
+    ] = None,
+    cross_border_only: Annotated[
+        bool, typer.Option(help="only entities and links spanning two or more countries")
+    ] = False,
+    case: CaseRef = None,
+) -> None:
+    """Subscribe: matches of the rule (AND of the options given) go to sub.<analyst>."""
+    from consumers.subscriptions import SubscriptionInvalid, new_subscription, publish_subscription
+
+    watched = [
+        *(identifier or []),
+        *(f"phone:{p}" for p in phone or []),
+        *(f"document:{d}" for d in document or []),
+    ]
+    try:
+        sub = new_subscription(
+            analyst=analyst,
+            agency=agency,
+            countries=country or [],
+            kinds=kind or [],
+            names=name or [],
+            identifiers=watched,
+            min_score=min_score,
+            min_decision=min_decision,
+            cross_border_only=cross_border_only,
+            case_ref=case,
+        )
+    except SubscriptionInvalid as err:
+        for problem in err.problems:
+            console.print(f"[red]refused:[/] {problem}")
+        raise typer.Exit(2) from err
+    publish_subscription(sub)
+    console.print(f"subscription {sub['subscription_id']}: matches go to {sub['topic']}")
+
+
+@subscribe_app.command("list")
+def subscribe_list(
+    analyst: Annotated[str | None, typer.Option(help="only this analyst's")] = None,
+) -> None:
+    """The current subscriptions (the compacted topic read to its end)."""
+    from rich.table import Table
+
+    from consumers.subscriptions import read_subscriptions
+    from consumers.subscriptions.rules import RULES
+
+    subs = [s for s in read_subscriptions().values() if analyst in (None, s["analyst"])]
+    table = Table(title=f"subscriptions: {len(subs)}", show_lines=True)
+    table.add_column("id", overflow="fold")  # whole: `subscribe remove` takes it
+    for column in ("analyst", "rule", "case", "since"):
+        table.add_column(column)
+    for sub in sorted(subs, key=lambda s: s["created_at"]):
+        values = {r: sub[r] for r in RULES if sub[r] not in (None, False, [])}
+        rules = [
+            f"{r}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+            for r, v in values.items()
+        ]
+        table.add_row(
+            sub["subscription_id"],
+            f"{sub['analyst']}\n{sub['agency']}",
+            "\n".join(rules),
+            sub["case_ref"] or "-",
+            f"{sub['created_at']:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+@subscribe_app.command("remove")
+def subscribe_remove(
+    subscription_id: Annotated[str, typer.Argument(help="the id `subscribe list` shows")],
+) -> None:
+    """Remove a subscription (a tombstone on the compacted topic): no further matches."""
+    from consumers.subscriptions import read_subscriptions, remove_subscription
+
+    if subscription_id not in read_subscriptions():
+        console.print(f"[red]no subscription {subscription_id}[/]")
+        raise typer.Exit(1)
+    remove_subscription(subscription_id)
+    console.print(f"subscription {subscription_id} removed")
+
+
+@subscribe_app.command("tail")
+def subscribe_tail(
+    topic: Annotated[
+        str,
+        typer.Argument(
+            help="corr.links, corr.entities, corr.networks, hits.crossborder, sub.<analyst>"
+        ),
+    ] = topics.HITS,
+    country: Countries = None,
+    kind: Kinds = None,
+    min_score: Annotated[float | None, typer.Option(help="links scoring at least this")] = None,
+    from_beginning: Annotated[bool, typer.Option(help="from the oldest record kept")] = False,
+    limit: Annotated[int | None, typer.Option(help="stop after this many lines")] = None,
+) -> None:
+    """One readable line per record: time, kind, countries, labels/score, why (Ctrl-C stops)."""
+    from consumers.subscriptions import TailFilter, tail
+
+    wanted = TailFilter(
+        frozenset(c.upper() for c in country or []),
+        frozenset(k.upper() for k in kind or []),
+        min_score,
+    )
+    try:
+        tail(settings(), topic, wanted, console.print, from_beginning, limit)
+    except ValueError as err:
+        console.print(f"[red]cannot tail:[/] {err}")
+        raise typer.Exit(2) from err
+
+
+@subscriptions_app.command("run")
+def subscriptions_run() -> None:
+    """Run the matcher: subscriptions in, matches to sub.<analyst> (Ctrl-C to stop)."""
+    from consumers.subscriptions import SubscriptionMatcher
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # leave the group at once, as the sink
+    stats = SubscriptionMatcher().run(should_stop=stop.is_set)
+    console.print(f"records {stats.records}, matches {stats.matches}")
+
+
+agency_app = typer.Typer(
+    help="Agencies' Kafka logins: one SASL/SCRAM principal per agency, ACLs limiting it to "
+    "its own topics (docs/access-control.md).",
+    no_args_is_help=True,
+)
+app.add_typer(agency_app, name="agency")
+
+
+def _agency_id(value: str) -> str:
+    try:
+        topics.inbound(value)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from err
+    return value
+
+
+AgencyId = Annotated[str, typer.Argument(help="agency id, e.g. gy.police", callback=_agency_id)]
+
+
+@agency_app.command("add")
+def agency_add(
+    agency: AgencyId,
+    password_file: Annotated[
+        Path | None, typer.Option(help="write the password to this file (mode 0600), not stdout")
+    ] = None,
+) -> None:
+    """Create the agency's login, its ACLs and its inbound topic; again: a new password.
+
+    The password is generated and shown once (on stdout, alone, so that
+    PASSWORD=$(borderlink agency add gy.police) works) or written to --password-file.
+    """
+    from borderlink import acl
+
+    kafka = settings().kafka
+    admin = AdminClient(kafka.librdkafka())
+    password = acl.generate_password()
+    # The file first: a login whose password nobody kept would be useless.
+    if password_file:
+        acl.write_secret(password_file, password)
+    acl.add_agency(admin, agency, password)
+    topics.provision(
+        admin, [topics.inbound(agency)], kafka.topic_partitions, kafka.topic_replication
+    )
+    notes = Console(stderr=True)
+    notes.print(f"{acl.principal(agency)} (SASL {acl.SASL_MECHANISM}) may:")
+    for binding in acl.agency_bindings(agency):
+        notes.print(f"  {acl.describe(binding)}")
+    notes.print("restart the stream workers so that they read the new topic")
+    if password_file:
+        notes.print(f"password written to {password_file}")
+    else:
+        notes.print("password (shown once):")
+        print(password)
+
+
+@agency_app.command("list")
+def agency_list() -> None:
+    """Every SCRAM login and principal with ACLs, and what each may do."""
+    from rich.table import Table
+
+    from borderlink import acl
+
+    table = Table("user", "login", "ACLs")
+    for user, access in acl.list_access(AdminClient(settings().kafka.librdkafka())).items():
+        grants = "\n".join(sorted(acl.describe(b) for b in access.bindings)) or "-"
+        table.add_row(user, "SCRAM" if access.login else "-", grants)
+    console.print(table)
+
+
+@agency_app.command("remove")
+def agency_remove(agency: AgencyId) -> None:
+    """Delete the agency's ACLs and login at once; its topics and their data stay."""
+    from borderlink import acl
+
+    deleted, had_login = acl.remove_agency(AdminClient(settings().kafka.librdkafka()), agency)
+    login = "login" if had_login else "no login (there was none)"
+    console.print(f"{acl.principal(agency)}: {login} and {deleted} ACL(s) removed")

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from confluent_kafka import Message
+
 from borderlink.serde import now
 
 
@@ -27,3 +29,16 @@ def dead_letter(
         "value": value,
         "failed_at": now(),
     }
+
+
+def for_message(stage: str, error: Exception | str, msg: Message) -> dict[str, Any]:
+    """The DeadLetter of a Kafka message a consumer could not handle, with its bytes."""
+    return dead_letter(
+        stage,
+        error,
+        topic=msg.topic(),
+        partition=msg.partition(),
+        offset=msg.offset(),
+        key=msg.key(),
+        value=msg.value(),
+    )

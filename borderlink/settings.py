@@ -39,6 +39,23 @@ class KafkaSettings(BaseModel):
     def faust_broker(self) -> str:
         return ";".join(f"kafka://{server}" for server in self.bootstrap_servers.split(","))
 
+    def faust_credentials(self) -> Any:
+        """``faust.App(broker_credentials=...)``: faust takes SASL apart from the broker URL.
+        None without SASL (faust's default, PLAINTEXT)."""
+        if not self.sasl_mechanism:
+            return None
+        import ssl
+
+        from faust import SASLCredentials
+
+        tls = self.security_protocol == "SASL_SSL"
+        return SASLCredentials(
+            username=self.sasl_username,
+            password=self.sasl_password.get_secret_value() if self.sasl_password else None,
+            mechanism=self.sasl_mechanism,
+            ssl_context=ssl.create_default_context() if tls else None,
+        )
+
 
 class RegistrySettings(BaseModel):
     # Apicurio's Confluent-compatible API; any Confluent-compatible registry URL works.

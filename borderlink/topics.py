@@ -79,9 +79,14 @@ def pipeline_topics() -> list[str]:
 
 
 def provision(
-    admin: AdminClient, names: Iterable[str], partitions: int = 3, replication: int = 1
+    admin: AdminClient,
+    names: Iterable[str],
+    partitions: int = 3,
+    replication: int = 1,
+    compacted: Iterable[str] = COMPACTED,
 ) -> list[str]:
-    """Create the topics that do not exist yet; returns the ones created."""
+    """Create the topics that do not exist yet (those in ``compacted`` with compaction);
+    returns the ones created."""
     existing = set(admin.list_topics(timeout=10).topics)
     wanted = [n for n in dict.fromkeys(names) if n not in existing]
     if not wanted:
@@ -92,7 +97,7 @@ def provision(
                 n,
                 num_partitions=partitions,
                 replication_factor=replication,
-                config={"cleanup.policy": "compact"} if n in COMPACTED else {},
+                config={"cleanup.policy": "compact"} if n in set(compacted) else {},
             )
             for n in wanted
         ]

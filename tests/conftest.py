@@ -35,10 +35,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def stack_settings() -> StackSettings:
+    # BORDERLINK_TEST_STACK=env: use the stack that BORDERLINK_STACK_* describe instead (one
+    # started by hand, e.g. to try a server change without restarting the shared test stack).
+    if os.environ.get("BORDERLINK_TEST_STACK") == "env":
+        return StackSettings()
     return StackSettings(
         home=REPO_ROOT / ".stack" / "test",
         kafka_port=29092,
         kafka_controller_port=29093,
+        kafka_agency_port=29094,
         registry_port=28081,
         registry_management_port=29001,
         elasticsearch_port=29200,

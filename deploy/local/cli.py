@@ -54,5 +54,8 @@ def logs(
 @app.command()
 def env() -> None:
     """Print the environment that points Borderlink's clients at this stack."""
-    for key, value in Stack().settings.client_env().items():
+    settings = Stack().settings
+    for key, value in settings.client_env().items():
         print(f"export {key}={value}")
+    # The pipeline's clients use the listener above; agencies' own clients log in here.
+    print(f"# agencies (SASL/SCRAM, borderlink agency add): {settings.kafka_agency_bootstrap}")

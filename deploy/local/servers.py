@@ -55,6 +55,52 @@ _KAFKA_LOG4J = """Configuration:
 """
 
 
+# Agencies' listener: SASL/SCRAM, so each agency is its own principal (User:<agency-id>) and
+# the ACLs of borderlink.acl decide what it may write and read.
+AGENCY_LISTENER = "AGENCY"
+SCRAM_MECHANISM = "SCRAM-SHA-512"
+
+
+def server_properties(s: StackSettings, data: Path) -> str:
+    """Kafka's server.properties for the local single node (broker and KRaft controller)."""
+    plaintext = f"PLAINTEXT://127.0.0.1:{s.kafka_port}"
+    agency = f"{AGENCY_LISTENER}://127.0.0.1:{s.kafka_agency_port}"
+    scram = f"listener.name.{AGENCY_LISTENER.lower()}"
+    lines = [
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.bootstrap.servers=127.0.0.1:{s.kafka_controller_port}",
+        f"listeners={plaintext},CONTROLLER://127.0.0.1:{s.kafka_controller_port},{agency}",
+        f"advertised.listeners={plaintext},{agency}",
+        "controller.listener.names=CONTROLLER",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map="
+        f"PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,{AGENCY_LISTENER}:SASL_PLAINTEXT",
+        f"{scram}.sasl.enabled.mechanisms={SCRAM_MECHANISM}",
+        f"{scram}.{SCRAM_MECHANISM.lower()}.sasl.jaas.config="
+        "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        # PLAINTEXT (the pipeline's services, tests, demo) and CONTROLLER (the KRaft controller
+        # and this node's broker talking to it) authenticate nobody: their principal is
+        # User:ANONYMOUS, a super user. Safe only because both listen on loopback; a real
+        # deployment names its services (mTLS or SCRAM), see docs/access-control.md.
+        "super.users=User:ANONYMOUS",
+        # An agency gets exactly what its ACLs grant, nothing by default.
+        "allow.everyone.if.no.acl.found=false",
+        f"log.dirs={data}",
+        f"num.partitions={s.kafka_partitions}",
+        # Topics are provisioned explicitly (borderlink topics): a typo fails loudly.
+        "auto.create.topics.enable=false",
+        "offsets.topic.replication.factor=1",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=1",
+        "share.coordinator.state.topic.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 @dataclass
 class Kafka:
     s: StackSettings
@@ -66,31 +112,7 @@ class Kafka:
         data = run / "data"
         run.mkdir(parents=True, exist_ok=True)
         props = run / "server.properties"
-        props.write_text(
-            "\n".join(
-                [
-                    "process.roles=broker,controller",
-                    "node.id=1",
-                    f"controller.quorum.bootstrap.servers=127.0.0.1:{self.s.kafka_controller_port}",
-                    f"listeners=PLAINTEXT://127.0.0.1:{self.s.kafka_port},"
-                    f"CONTROLLER://127.0.0.1:{self.s.kafka_controller_port}",
-                    f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.s.kafka_port}",
-                    "controller.listener.names=CONTROLLER",
-                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-                    f"log.dirs={data}",
-                    f"num.partitions={self.s.kafka_partitions}",
-                    # Topics are provisioned explicitly (borderlink topics): a typo fails loudly.
-                    "auto.create.topics.enable=false",
-                    "offsets.topic.replication.factor=1",
-                    "transaction.state.log.replication.factor=1",
-                    "transaction.state.log.min.isr=1",
-                    "share.coordinator.state.topic.replication.factor=1",
-                    "share.coordinator.state.topic.min.isr=1",
-                    "group.initial.rebalance.delay.ms=0",
-                ]
-            )
-            + "\n"
-        )
+        props.write_text(server_properties(self.s, data))
         (run / "log4j2.yaml").write_text(_KAFKA_LOG4J)
         java = str(java_home / "bin" / "java")
         classpath = f"{home / 'lib'}/*"
@@ -133,7 +155,7 @@ class Kafka:
         )
 
     def ports(self) -> list[int]:
-        return [self.s.kafka_port, self.s.kafka_controller_port]
+        return [self.s.kafka_port, self.s.kafka_controller_port, self.s.kafka_agency_port]
 
     def healthy(self) -> bool:
 

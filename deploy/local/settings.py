@@ -22,6 +22,9 @@ class StackSettings(BaseSettings):
 
     kafka_port: int = 19092
     kafka_controller_port: int = 19093
+    # Agencies' SASL/SCRAM listener (one principal per agency, ACLs); the port above is the
+    # pipeline's own, unauthenticated and super user: loopback only.
+    kafka_agency_port: int = 19094
     registry_port: int = 18081
     registry_management_port: int = 19001
     elasticsearch_port: int = 19200
@@ -49,6 +52,10 @@ class StackSettings(BaseSettings):
     @property
     def kafka_bootstrap(self) -> str:
         return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def kafka_agency_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_agency_port}"
 
     @property
     def registry_url(self) -> str:

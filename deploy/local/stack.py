@@ -19,7 +19,7 @@ class StackError(RuntimeError):
     pass
 
 
-def _port_in_use(port: int) -> bool:
+def port_in_use(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex(("127.0.0.1", port)) == 0
@@ -53,7 +53,7 @@ class Stack:
         for server in self.servers:
             if process.running_pid(self._pid_file(server)) is not None:
                 log.info("already running", server=server.name)
-            elif busy := [port for port in server.ports() if _port_in_use(port)]:
+            elif busy := [port for port in server.ports() if port_in_use(port)]:
                 raise StackError(
                     f"{server.name}: port {busy[0]} is in use by a process this stack did not "
                     f"start (another stack, e.g. a second checkout?); stop it or set "
