@@ -25,7 +25,9 @@ from producers import AlertPublisher
 from tests.helpers import alert, consume_all, wait_for
 
 DAY = datetime(2026, 11, 5, tzinfo=UTC)
-DOB = "1994-03-14"
+# Her own date of birth and names: the worker is shared by the whole session, and another
+# test's "Maria Jose ... Gomez, 1994-03-14" was linked to her, a link this rule rightly matched.
+DOB = "1987-09-23"
 SOURCES = {topics.VALID_ALERTS: "Alert", topics.ENTITIES: "Entity", topics.LINKS: "Link"}
 # Hex digits to consonants: a surname that no other run (or test) spells within two typos.
 LETTERS = str.maketrans("0123456789abcdef", "bcdfghjklmnpqrst")
@@ -158,7 +160,7 @@ def test_a_subscription_delivers_what_matches_until_it_is_removed(
     # This session's own definitions topic: matchers of other sessions serve theirs.
     settings = MatcherSettings(group_id=group, topic=f"subscriptions.{run_id}")
     surname = "Zy" + run_id.translate(LETTERS)
-    misspelt = f"maria {surname[:4]}{surname[5:]}".lower()  # a letter left out
+    misspelt = f"lucia {surname[:4]}{surname[5:]}".lower()  # a letter left out
     digits = str(int(run_id, 16) % 100_000).zfill(5)
     number = f"6{digits[:3]}-{digits[3:]}31"
     watch = new_subscription(
@@ -174,16 +176,16 @@ def test_a_subscription_delivers_what_matches_until_it_is_removed(
     phone_key = f"phone:+507{number.replace('-', '')}"
     assert watch["countries"] == ["PA"] and phone["identifiers"] == [phone_key]
 
-    maria = {"given_names": "Maria Jose", "surnames": f"{surname} Gomez"}
-    maria |= {"record_id": "p1", "date_of_birth": DOB}
-    colombian = {"record_id": "p1", "full_name": f"{surname.upper()} GÓMEZ, MARÍA JOSÉ"}
+    lucia = {"given_names": "Lucia Fernanda", "surnames": f"{surname} Ibarra"}
+    lucia |= {"record_id": "p1", "date_of_birth": DOB}
+    colombian = {"record_id": "p1", "full_name": f"{surname.upper()} IBARRA, LUCÍA FERNANDA"}
     colombian |= {"name_order": "SURNAME_FIRST", "date_of_birth": DOB}
-    border = alert(pa, "PA", DAY, persons=[maria])
+    border = alert(pa, "PA", DAY, persons=[lucia])
     bank = alert(co, "CO", DAY, "SUSPICIOUS_TRANSACTION", persons=[colombian])
     held = [{"record_id": "t1", "holder_ref": "p1", "number": number}]
     carlos = [{"record_id": "p1", "full_name": "Carlos Ruiz Zapata"}]
     other = alert(pa, "PA", DAY, persons=carlos, phones=held)  # Panama, but not her
-    later = alert(pa, "PA", DAY, persons=[maria], phones=held)  # her, after the removal
+    later = alert(pa, "PA", DAY, persons=[lucia], phones=held)  # her, after the removal
     her, other_id, later_id = (
         {border["alert_id"], bank["alert_id"]},
         other["alert_id"],
