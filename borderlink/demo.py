@@ -23,6 +23,7 @@ from borderlink.settings import Settings
 from borderlink.workers import running
 from consumers import SinkSettings, elasticsearch_client, search_names
 from consumers.render import hits_table
+from consumers.sink import ROUTES as SINK_ROUTES
 from deploy.local import Stack
 from producers import AlertPublisher
 from producers.scenario import Scenario, generate
@@ -53,7 +54,7 @@ def _publish_corrupt(cfg: Settings, agency: str) -> None:
 
 
 def _wait_drained(
-    cfg: Settings, groups: list[str], timeout_s: float, alive: Callable[[], None]
+    cfg: Settings, groups: dict[str, list[str]], timeout_s: float, alive: Callable[[], None]
 ) -> None:
     """Until the worker and the sink have committed everything published so far, twice in a
     row (the worker's outputs are the sink's inputs, so one quiet look is not enough)."""
@@ -67,7 +68,7 @@ def _wait_drained(
                 alive()
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"the pipeline still lags after {timeout_s}s: .stack/logs")
-                lags = [group_lag(admin, consumer, group) for group in groups]
+                lags = [group_lag(admin, consumer, g, read) for g, read in groups.items()]
                 behind = sum(lag or 0 for lag in lags)
                 progress.update(task, description=f"correlating and indexing: {behind} behind")
                 quiet = quiet + 1 if behind == 0 and None not in lags else 0
@@ -245,7 +246,8 @@ def run(cfg: Settings, seed: int = 7, networks: int = 4) -> None:
         console.print(f"published {len(scenario.alerts)} alerts and 1 corrupt record")
 
         console.rule("4. correlated and searchable")
-        groups = [StreamSettings().app_id, SinkSettings().group_id]
+        inbound = [topics.inbound(a) for a in agencies]
+        groups = {StreamSettings().app_id: inbound, SinkSettings().group_id: list(SINK_ROUTES)}
         _wait_drained(cfg, groups, 600, workers.check_alive)
         ids = [str(a["alert_id"]) for a in scenario.alerts]
         es.indices.refresh(index=f"{prefix}-*")

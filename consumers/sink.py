@@ -35,6 +35,18 @@ from .documents import (
 log = logs.get("consumers.sink")
 
 
+# topic -> (its record, how it becomes a document, the index alias)
+ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], Document], str]] = {
+    topics.VALID_ALERTS: ("Alert", alert_document, "alerts"),
+    topics.LINKS: ("Link", link_document, "links"),
+    topics.HUBS: ("Hub", hub_document, "hubs"),
+    topics.ENTITIES: ("Entity", entity_document, "entities"),
+    topics.NETWORKS: ("Network", network_document, "networks"),
+    topics.HITS: ("CrossBorderHit", hit_document, "hits"),
+    topics.AUDIT: ("AuditEvent", audit_document, "audit"),
+}
+
+
 class SinkSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BORDERLINK_SINK_", extra="ignore")
 
@@ -74,19 +86,9 @@ class ElasticsearchSink:
         self.scfg = sink_config or SinkSettings()
         self.es = elasticsearch_client(self.cfg)
         self.indices = indices.specs(self.cfg.elasticsearch.index_prefix)
-        # topic -> (its record, how it becomes a document, the index alias)
-        routed: dict[str, tuple[str, Callable[[dict[str, Any]], Document], str]] = {
-            topics.VALID_ALERTS: ("Alert", alert_document, "alerts"),
-            topics.LINKS: ("Link", link_document, "links"),
-            topics.HUBS: ("Hub", hub_document, "hubs"),
-            topics.ENTITIES: ("Entity", entity_document, "entities"),
-            topics.NETWORKS: ("Network", network_document, "networks"),
-            topics.HITS: ("CrossBorderHit", hit_document, "hits"),
-            topics.AUDIT: ("AuditEvent", audit_document, "audit"),
-        }
         self.routes = {
             topic: (codec(self.cfg.registry, record), to_document, self.indices[index].name)
-            for topic, (record, to_document, index) in routed.items()
+            for topic, (record, to_document, index) in ROUTES.items()
         }
         self.dead_letters = codec(self.cfg.registry, "DeadLetter")
         self.dlq_topic = topics.dead_letter("sink")
