@@ -18,9 +18,15 @@ class Document(NamedTuple):
     delete: bool = False  # erase the document (a retraction, a tombstone)
 
 
-def _search(names: list[str]) -> dict[str, list[str]]:
+def name_key(folded: str) -> str:
+    """The folded tokens sorted: the same name in any order (``search.name_keys``)."""
+    return " ".join(sorted(folded.split()))
+
+
+def search_fields(names: list[str]) -> dict[str, list[str]]:
+    """The derived ``search`` fields of a document naming people: folded names and keys."""
     folded = [fold(n) for n in names]
-    return {"names": folded, "name_keys": [" ".join(sorted(f.split())) for f in folded]}
+    return {"names": folded, "name_keys": [name_key(f) for f in folded]}
 
 
 def _names(alert: dict[str, Any]) -> list[str]:
@@ -56,7 +62,7 @@ def alert_document(alert: dict[str, Any]) -> Document:
         return Document(str(event["retracts_alert_id"]), {}, delete=True)
     doc = {
         **alert,
-        "search": _search(_names(alert)),
+        "search": search_fields(_names(alert)),
         "geo": {"locations": _points(alert)},
         "indexed_at": now(),
     }
@@ -73,7 +79,7 @@ def hub_document(hub: dict[str, Any]) -> Document:
 
 def entity_document(entity: dict[str, Any]) -> Document:
     names = entity["labels"] if entity["kind"] == "PERSON" else []
-    doc = {**entity, "search": _search(names), "indexed_at": now()}
+    doc = {**entity, "search": search_fields(names), "indexed_at": now()}
     return Document(entity["entity_id"], doc, entity["version"])
 
 

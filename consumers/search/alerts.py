@@ -9,6 +9,7 @@ from elasticsearch import Elasticsearch
 from streams.normalise.text import fold
 
 from .. import indices
+from ..documents import name_key
 from .links import fetch_links
 
 
@@ -22,11 +23,6 @@ class AlertHit:
     event: str
     source: dict[str, Any]
     links: list[dict[str, Any]] = field(default_factory=list)
-
-
-def name_key(folded: str) -> str:
-    """The folded tokens sorted: the same name in any order (``search.name_keys``)."""
-    return " ".join(sorted(folded.split()))
 
 
 def alerts_query(text: str) -> dict[str, Any]:

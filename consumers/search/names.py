@@ -9,7 +9,7 @@ from elasticsearch import Elasticsearch
 from streams.normalise import NormalisationError, PersonName, name_similarity, parse_name
 from streams.normalise.text import fold
 
-from .alerts import name_key
+from ..documents import name_key
 from .entities import EntityHit, active_query
 
 CANDIDATES = 50  # re-ranked in Python; the names of 50 entities compare in well under 10 ms

@@ -9,10 +9,9 @@ search finds and what the worker links.
 import math
 from typing import Any, NamedTuple
 
-from consumers.documents import alert_document, entity_document
+from consumers.documents import alert_document, entity_document, search_fields
 from streams.graph import IDENTIFIER_KINDS
 from streams.identifiers import identifier_sightings
-from streams.normalise.text import fold
 from streams.relations import RECORD_KINDS, label
 
 
@@ -159,13 +158,12 @@ def from_link(link: dict[str, Any]) -> Candidate:
         kinds = ["PERSON"]
     else:
         kinds = [IDENTIFIER_KINDS.get(key.split(":", 1)[0], "OTHER") for key in keys] or ["OTHER"]
-    folded = [fold(name) for name in names]
     document = _document(
         "LINK",
         kinds,
         [end["country"] for end in (link["left"], link["right"]) if end["country"]],
         keys,
-        {"names": folded, "name_keys": [" ".join(sorted(f.split())) for f in folded]},
+        search_fields(names),
         cross_border=link["cross_border"],
         score=link["score"],
         decision=link["decision"],
