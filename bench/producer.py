@@ -29,6 +29,7 @@ from borderlink.serde import registry_client
 from borderlink.settings import settings
 from deploy.local import Stack
 from producers import AlertPublisher
+from producers.privacy import DEMO_KEY
 from producers.publisher import alert_serializer
 from producers.scenario import generate
 from schemas import ALERT, register_all, schema_str
@@ -110,7 +111,8 @@ def producers(alerts: list[dict[str, Any]], run_id: str) -> list[tuple[str, floa
         producer.flush(60)
 
     def sdk() -> None:
-        with AlertPublisher(agency, cfg) as publisher:
+        # The scenario has survivors: the SDK tokenises them (under the public demo key).
+        with AlertPublisher(agency, cfg, privacy_key=DEMO_KEY) as publisher:
             for alert in alerts:
                 publisher.publish(alert)
 

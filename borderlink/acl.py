@@ -2,7 +2,8 @@
 
 Agency ``gy.police`` logs in as ``User:gy.police`` (SCRAM-SHA-512) and may only:
 
-- write its inbound topic ``in.gy.police``;
+- write its inbound topic ``in.gy.police`` and its other inbound topics, the ones named
+  ``in.gy.police.<anything>`` (disclosure requests and decisions);
 - read its outbound topics, the ones named ``out.gy.police.<anything>``;
 - use consumer groups named ``gy.police.<anything>`` (to read the above).
 
@@ -38,7 +39,7 @@ from borderlink.settings import KafkaSettings
 MECHANISM = ScramMechanism.SCRAM_SHA_512
 SASL_MECHANISM = "SCRAM-SHA-512"  # the same, as librdkafka spells it
 SCRAM_ITERATIONS = 8192  # Kafka accepts 4096..16384
-OUTBOUND_PREFIX = "out."
+OUTBOUND_PREFIX = topics.OUTBOUND_PREFIX
 ANY_HOST = "*"
 
 
@@ -51,6 +52,12 @@ def outbound_prefix(agency: str) -> str:
     '.', so ``out.gy.police.`` is never a prefix of ``out.gy.police-2.…`` (another agency)."""
     topics.inbound(agency)  # validates the id
     return f"{OUTBOUND_PREFIX}{agency}."
+
+
+def inbound_prefix(agency: str) -> str:
+    """``in.gy.police.``: the agency's inbound topics beside its alert topic (e.g.
+    ``in.gy.police.disclosures``); the trailing dot as for ``outbound_prefix``."""
+    return f"{topics.inbound(agency)}."
 
 
 def group_prefix(agency: str) -> str:
@@ -69,6 +76,7 @@ def agency_bindings(agency: str) -> list[AclBinding]:
     prefixed, literal = ResourcePatternType.PREFIXED, ResourcePatternType.LITERAL
     grants = [
         (ResourceType.TOPIC, topics.inbound(agency), literal, AclOperation.WRITE),
+        (ResourceType.TOPIC, inbound_prefix(agency), prefixed, AclOperation.WRITE),
         (ResourceType.TOPIC, outbound_prefix(agency), prefixed, AclOperation.READ),
         (ResourceType.GROUP, group_prefix(agency), prefixed, AclOperation.READ),
     ]

@@ -63,9 +63,13 @@ def schemas_check() -> None:
 def create_topics(
     agencies: Annotated[list[str] | None, typer.Argument(help="agency ids, e.g. gy.police")] = None,
 ) -> None:
-    """Create the pipeline's topics and the inbound topic of each agency named."""
+    """Create the pipeline's topics and the topics of each agency named (in.<agency>,
+    in.<agency>.disclosures, out.<agency>.notices)."""
     kafka = settings().kafka
-    names = [*topics.pipeline_topics(), *(topics.inbound(a) for a in agencies or [])]
+    names = [
+        *topics.pipeline_topics(),
+        *(t for a in agencies or [] for t in topics.agency_topics(a)),
+    ]
     created = topics.provision(
         AdminClient(kafka.librdkafka()), names, kafka.topic_partitions, kafka.topic_replication
     )
@@ -434,7 +438,7 @@ def agency_add(
         Path | None, typer.Option(help="write the password to this file (mode 0600), not stdout")
     ] = None,
 ) -> None:
-    """Create the agency's login, its ACLs and its inbound topic; again: a new password.
+    """Create the agency's login, its ACLs and its topics; again: a new password.
 
     The password is generated and shown once (on stdout, alone, so that
     PASSWORD=$(borderlink agency add gy.police) works) or written to --password-file.
@@ -449,7 +453,7 @@ def agency_add(
         acl.write_secret(password_file, password)
     acl.add_agency(admin, agency, password)
     topics.provision(
-        admin, [topics.inbound(agency)], kafka.topic_partitions, kafka.topic_replication
+        admin, topics.agency_topics(agency), kafka.topic_partitions, kafka.topic_replication
     )
     notes = Console(stderr=True)
     notes.print(f"{acl.principal(agency)} (SASL {acl.SASL_MECHANISM}) may:")
@@ -485,3 +489,285 @@ def agency_remove(agency: AgencyId) -> None:
     deleted, had_login = acl.remove_agency(AdminClient(settings().kafka.librdkafka()), agency)
     login = "login" if had_login else "no login (there was none)"
     console.print(f"{acl.principal(agency)}: {login} and {deleted} ACL(s) removed")
+
+
+audit_app = typer.Typer(
+    help="The audit trail (<prefix>-audit): who searched, read, received or passed on what, "
+    "when and why (docs/audit.md).",
+    no_args_is_help=True,
+)
+app.add_typer(audit_app, name="audit")
+AuditAgency = Annotated[
+    str | None, typer.Option(help="the acting agency (who searched, read or passed on)")
+]
+AuditUser = Annotated[str | None, typer.Option(help="the acting user within the agency")]
+AuditActions = Annotated[
+    list[str] | None,
+    typer.Option("--action", help="SEARCH, LOOKUP, SHARE, DISCLOSURE, ... repeatable: any of them"),
+]
+AuditCase = Annotated[str | None, typer.Option("--case", help="the case reference (why)")]
+AuditRecipient = Annotated[
+    str | None, typer.Option(help="the agency a SHARE or DISCLOSURE passed data to")
+]
+AuditSubject = Annotated[
+    str | None, typer.Option(help="an id passed on, exactly, e.g. <alert id>/p1")
+]
+AuditAgreement = Annotated[str | None, typer.Option(help="the sharing agreement, id@version")]
+AuditSince = Annotated[
+    str | None, typer.Option(help="from: 30m, 2h, 7d ago, or an ISO time (UTC unless given)")
+]
+AuditUntil = Annotated[str | None, typer.Option(help="before: 30m, 2h, 7d ago, or an ISO time")]
+AuditRefused = Annotated[bool, typer.Option("--refused", help="only refused requests (4xx)")]
+AuditJson = Annotated[bool, typer.Option("--json", help="JSON for scripts instead of tables")]
+
+
+def _audit_filter(
+    agency: str | None,
+    user: str | None,
+    action: list[str] | None,
+    case: str | None,
+    recipient: str | None,
+    subject: str | None,
+    agreement: str | None,
+    since: str | None,
+    until: str | None,
+    refused: bool,
+) -> Any:
+    from datetime import UTC, datetime
+
+    from consumers.audit_log import AuditFilter, parse_actions, parse_time
+
+    now = datetime.now(UTC)  # one instant for both ends: `--since 2h --until 1h` is 1 hour
+
+    def when(value: str | None, option: str) -> datetime | None:
+        try:
+            return None if value is None else parse_time(value, now)
+        except ValueError as err:
+            raise typer.BadParameter(str(err), param_hint=option) from err
+
+    try:
+        actions = parse_actions(action or [])
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="'--action'") from err
+    window = when(since, "'--since'"), when(until, "'--until'")
+    try:
+        return AuditFilter(
+            agency, user, actions, case, recipient, subject, agreement, *window, refused
+        )
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="'--since' / '--until'") from err
+
+
+def _audit_read(read: Callable[[Any, str], Any]) -> Any:
+    """``read(es, prefix)`` with the configured cluster; a clear message when it cannot."""
+    from elastic_transport import ConnectionError as TransportConnectionError
+    from elasticsearch import NotFoundError
+
+    from consumers import elasticsearch_client
+    from consumers.audit_log import index_name
+
+    cfg = settings().elasticsearch
+    try:
+        return read(elasticsearch_client(settings()), cfg.index_prefix)
+    except NotFoundError as err:
+        console.print(f"[red]no index {index_name(cfg.index_prefix)}:[/] has the sink run yet?")
+        raise typer.Exit(1) from err
+    except TransportConnectionError as err:
+        console.print(f"[red]cannot reach Elasticsearch at {cfg.url}[/]")
+        raise typer.Exit(1) from err
+
+
+@audit_app.command("search")
+def audit_search(
+    agency: AuditAgency = None,
+    user: AuditUser = None,
+    action: AuditActions = None,
+    case: AuditCase = None,
+    recipient: AuditRecipient = None,
+    subject: AuditSubject = None,
+    agreement: AuditAgreement = None,
+    since: AuditSince = None,
+    until: AuditUntil = None,
+    refused: AuditRefused = False,
+    # 10,000: Elasticsearch's default index.max_result_window
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="events to show")] = 50,
+    json_lines: AuditJson = False,
+) -> None:
+    """Audit events matching every filter given, newest first."""
+    from consumers import audit_log
+
+    wanted = _audit_filter(
+        agency, user, action, case, recipient, subject, agreement, since, until, refused
+    )
+    page = _audit_read(lambda es, prefix: audit_log.search(es, prefix, wanted, limit))
+    if json_lines:
+        for event in page.events:
+            typer.echo(json.dumps(event, ensure_ascii=False, sort_keys=True))
+    else:
+        console.print(audit_log.events_table(page))
+
+
+@audit_app.command("summary")
+def audit_summary(
+    agency: AuditAgency = None,
+    user: AuditUser = None,
+    action: AuditActions = None,
+    case: AuditCase = None,
+    recipient: AuditRecipient = None,
+    subject: AuditSubject = None,
+    agreement: AuditAgreement = None,
+    since: AuditSince = None,
+    until: AuditUntil = None,
+    refused: AuditRefused = False,
+    json_out: AuditJson = False,
+) -> None:
+    """Counts of matching events: by action and agency, by recipient, refused requests."""
+    from consumers import audit_log
+
+    wanted = _audit_filter(
+        agency, user, action, case, recipient, subject, agreement, since, until, refused
+    )
+    counts = _audit_read(lambda es, prefix: audit_log.summary(es, prefix, wanted))
+    if json_out:
+        typer.echo(json.dumps(counts.as_dict(), ensure_ascii=False, sort_keys=True))
+        return
+    for table in audit_log.summary_tables(counts):
+        console.print(table)
+    if counts.truncated:
+        console.print(
+            f"[yellow]more than {audit_log.BUCKETS} rows in a table: narrow the filters[/]"
+        )
+
+
+disclosure_app = typer.Typer(
+    help="Survivor hit notices and disclosure: what out.<agency>.notices told your agency, "
+    "your requests to the agency holding a match, and your decisions on requests to you "
+    "(docs/survivor-protection.md).",
+    no_args_is_help=True,
+)
+app.add_typer(disclosure_app, name="disclosure")
+DisclosingAgency = Annotated[
+    str | None,
+    typer.Option(help="your agency id; default: the Kafka login (BORDERLINK_KAFKA__SASL_USERNAME)"),
+]
+DisclosingUser = Annotated[str | None, typer.Option(help="who in your agency, for the audit")]
+
+
+def _disclosing_agency(agency: str | None) -> str:
+    chosen = agency or settings().kafka.sasl_username
+    if not chosen:
+        raise typer.BadParameter("name your agency (or log in as it)", param_hint="'--agency'")
+    return _agency_id(chosen)
+
+
+def _received(agency: str, kind: str, key: str, value: str) -> dict[str, Any]:
+    """The ``kind`` record the agency received with ``key`` == ``value``, else exit 1."""
+    from producers.disclosures import read_notices
+
+    for name, record in read_notices(agency):
+        if name == kind and record[key] == value:
+            return record
+    console.print(f"[red]{agency} received no {kind} with {key} {value}[/] (disclosure list)")
+    raise typer.Exit(1)
+
+
+def _send_disclosure(agency: str, kind: str, build: Callable[[], dict[str, Any]]) -> None:
+    from rich.markup import escape
+
+    from producers.disclosures import publish_disclosure
+
+    try:
+        record = build()
+    except (ValueError, PermissionError) as err:
+        console.print(f"[red]refused:[/] {escape(str(err))}")
+        raise typer.Exit(2) from err
+    publish_disclosure(agency, kind, record)
+    console.print(f"{kind} {record['request_id']} published on {topics.disclosures(agency)}")
+
+
+@disclosure_app.command("list")
+def disclosure_list(agency: DisclosingAgency = None) -> None:
+    """Hit notices, requests and decisions your agency received, in order."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from producers.disclosures import read_notices
+
+    agency = _disclosing_agency(agency)
+    received = read_notices(agency)
+    own = {r["hit_id"]: r["record_ref"] for kind, r in received if kind == "HitNotice"}
+    table = Table(title=f"{topics.notices(agency)}: {len(received)}", show_lines=True)
+    table.add_column("kind")
+    table.add_column("id", overflow="fold")  # whole: request, approve and deny take it
+    for column in ("your record", "other agency", "details", "at"):
+        table.add_column(column, overflow="fold")
+    for kind, r in received:
+        if kind == "HitNotice":
+            row = ["HIT", r["hit_id"], r["record_ref"], r["match_agency"], r["strength"]]
+        elif kind == "DisclosureRequest":
+            details = f"purpose: {r['purpose']}\ncase: {r['case_ref']}\nhit: {r['hit_id']}"
+            row = ["REQUEST", r["request_id"], own.get(r["hit_id"], "-"), r["requester"], details]
+        else:
+            details = f"reason: {r['reason']}\ncontact: {r['contact'] or '-'}"
+            row = [r["status"], r["request_id"], own.get(r["hit_id"], "-"), r["holder"], details]
+        table.add_row(*map(escape, row), f"{r['at']:%Y-%m-%d %H:%M}")
+    console.print(table)
+
+
+@disclosure_app.command("request")
+def disclosure_request(
+    notice_id: Annotated[str, typer.Argument(help="the hit id of a notice `list` shows")],
+    purpose: Annotated[str, typer.Option(help="why you ask, for the holder and the audit")],
+    case: Annotated[str, typer.Option("--case", help="the case you ask for")],
+    agency: DisclosingAgency = None,
+    user: DisclosingUser = None,
+) -> None:
+    """Ask the agency that holds the matching record to disclose it (it alone decides)."""
+    from producers.disclosures import new_request
+
+    agency = _disclosing_agency(agency)
+    notice = _received(agency, "HitNotice", "hit_id", notice_id)
+    _send_disclosure(agency, "DisclosureRequest", lambda: new_request(notice, purpose, case, user))
+
+
+RequestId = Annotated[str, typer.Argument(help="the id of a REQUEST `list` shows")]
+DecisionReason = Annotated[str, typer.Option(help="why, for the requester and the audit")]
+
+
+@disclosure_app.command("approve")
+def disclosure_approve(
+    request_id: RequestId,
+    reason: DecisionReason,
+    contact: Annotated[str, typer.Option(help="the contact point you will share through")],
+    agency: DisclosingAgency = None,
+    user: DisclosingUser = None,
+) -> None:
+    """Approve a request for your record: the requester gets your contact point."""
+    from producers.disclosures import new_decision
+
+    agency = _disclosing_agency(agency)
+    request = _received(agency, "DisclosureRequest", "request_id", request_id)
+    _send_disclosure(
+        agency,
+        "DisclosureDecision",
+        lambda: new_decision(request, agency, True, reason, contact, user),
+    )
+
+
+@disclosure_app.command("deny")
+def disclosure_deny(
+    request_id: RequestId,
+    reason: DecisionReason,
+    agency: DisclosingAgency = None,
+    user: DisclosingUser = None,
+) -> None:
+    """Deny a request for your record: nothing is shared."""
+    from producers.disclosures import new_decision
+
+    agency = _disclosing_agency(agency)
+    request = _received(agency, "DisclosureRequest", "request_id", request_id)
+    _send_disclosure(
+        agency,
+        "DisclosureDecision",
+        lambda: new_decision(request, agency, False, reason, None, user),
+    )

@@ -8,6 +8,7 @@ replayed older update can never overwrite a newer one.
 from typing import Any, NamedTuple
 
 from borderlink.serde import now
+from consumers.indices import ENVELOPE, SHARED_KINDS
 from streams.normalise.text import fold
 
 
@@ -16,6 +17,7 @@ class Document(NamedTuple):
     source: dict[str, Any]
     version: int | None = None  # external version; None = last write wins
     delete: bool = False  # erase the document (a retraction, a tombstone)
+    index: str | None = None  # the index (indices.specs key), when not the topic's
 
 
 def name_key(folded: str) -> str:
@@ -93,3 +95,27 @@ def hit_document(hit: dict[str, Any]) -> Document:
 
 def audit_document(event: dict[str, Any]) -> Document:
     return Document(str(event["audit_id"]), {**event, "indexed_at": now()})
+
+
+def share_document(share: dict[str, Any]) -> Document:
+    """An agency's copy: the document the pipeline indexes for the payload, plus the share
+    envelope, in that kind's shared index; one per recipient (its id leads), versioned by
+    the share so a revocation erases it unless a newer copy is there."""
+    name = SHARED_KINDS.get(share["kind"])
+    if name is None:
+        raise ValueError(f"share kind {share['kind']!r} has no shared index")
+    doc_id = f"{share['recipient']}:{share['subject_id']}"
+    if share["revoked"]:
+        return Document(doc_id, {}, version=share["version"], delete=True, index=f"shared-{name}")
+    payload = _PAYLOAD_DOCUMENTS[name](share[share["kind"].lower()])
+    source = {**payload.source, "share": {k: share[k] for k in ENVELOPE}}
+    return Document(doc_id, source, version=share["version"], index=f"shared-{name}")
+
+
+_PAYLOAD_DOCUMENTS = {
+    "alerts": alert_document,
+    "links": link_document,
+    "entities": entity_document,
+    "networks": network_document,
+    "hits": hit_document,
+}

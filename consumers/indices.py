@@ -1,11 +1,28 @@
 """The indices the sink writes: versioned templates, concrete indices behind aliases."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from elasticsearch import Elasticsearch
 
 from .mappings import GEO_PROPERTIES, SEARCH_PROPERTIES, TEMPLATE_VERSION, mapping
+
+# Share kinds and the index each kind's copies go to ("shared-<name>").
+SHARED_KINDS = {
+    "ALERT": "alerts",
+    "LINK": "links",
+    "ENTITY": "entities",
+    "NETWORK": "networks",
+    "HIT": "hits",
+}
+# The envelope of a copy: to whom, under what, graded how, what it lacks (not the payload).
+ENVELOPE = ("recipient", "kind", "subject_id", "version", "sources", "withheld", "shared_at")
+
+
+def _share_properties() -> dict[str, Any]:
+    share = mapping("Share")["properties"]
+    return {"share": {"properties": {name: share[name] for name in ENVELOPE}}}
 
 
 @dataclass(frozen=True)
@@ -31,7 +48,7 @@ class IndexSpec:
 
 
 def specs(prefix: str) -> dict[str, IndexSpec]:
-    return {
+    base = {
         "alerts": IndexSpec(f"{prefix}-alerts", "Alert", {**SEARCH_PROPERTIES, **GEO_PROPERTIES}),
         "links": IndexSpec(f"{prefix}-links", "Link", {}),
         "hubs": IndexSpec(f"{prefix}-hubs", "Hub", {}),
@@ -40,6 +57,47 @@ def specs(prefix: str) -> dict[str, IndexSpec]:
         "hits": IndexSpec(f"{prefix}-hits", "CrossBorderHit", {}),
         "audit": IndexSpec(f"{prefix}-audit", "AuditEvent", {}),
     }
+    # Each agency's copies, shaped as the pipeline's own documents plus their share envelope,
+    # so that search reads an agency's view exactly as it reads the full indices.
+    shared = {
+        f"shared-{name}": IndexSpec(
+            f"{prefix}-shared-{name}",
+            base[name].record,
+            {**base[name].extra, **_share_properties()},
+        )
+        for name in SHARED_KINDS.values()
+    }
+    return base | shared
+
+
+def view_name(prefix: str, agency: str, name: str) -> str:
+    """``t1-view-tt.ctu-entities``: the agency's view of one kind of document."""
+    return f"{prefix}-view-{agency}-{name}"
+
+
+def views(prefix: str, agency: str) -> dict[str, str]:
+    """Index name -> the agency's view alias: what search reads on the agency's behalf."""
+    return {name: view_name(prefix, agency, name) for name in SHARED_KINDS.values()}
+
+
+def create_views(es: Elasticsearch, prefix: str, agencies: Iterable[str]) -> None:
+    """The agencies' read views: filtered aliases over the shared indices that show only
+    what the policy stage released to each. A deployment grants each agency's role read on
+    its own views alone (docs/access-control.md). One request, however many agencies."""
+    actions = [
+        {
+            "add": {
+                # Over the concrete indices behind the shared alias (not an alias of aliases).
+                "index": f"{prefix}-shared-{name}-*",
+                "alias": alias,
+                "filter": {"term": {"share.recipient": agency}},
+            }
+        }
+        for agency in agencies
+        for name, alias in views(prefix, agency).items()
+    ]
+    if actions:
+        es.indices.update_aliases(actions=actions)
 
 
 # A record (alert, entity or link) as subscriptions' standing queries read it: only what rules

@@ -5,12 +5,13 @@ offsets are committed only after Elasticsearch acknowledged the batch, and a doc
 Elasticsearch rejects goes to ``dlq.sink`` with the reason before its offset is committed.
 """
 
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from confluent_kafka import Consumer, Message, Producer
+from confluent_kafka import OFFSET_END, Consumer, Message, Producer, TopicPartition
 from elastic_transport import ConnectionError as TransportConnectionError
 from elasticsearch import ApiError, Elasticsearch, helpers
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,7 @@ from .documents import (
     hub_document,
     link_document,
     network_document,
+    share_document,
 )
 
 log = logs.get("consumers.sink")
@@ -45,6 +47,14 @@ ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], Document], str]] = {
     topics.HITS: ("CrossBorderHit", hit_document, "hits"),
     topics.AUDIT: ("AuditEvent", audit_document, "audit"),
 }
+# out.<agency>.shared: what the policy stage released to each agency, one index for all,
+# read by each agency through its own filtered alias (indices.view).
+SHARED = re.compile(r"^out\.[a-z]{2}\.[a-z0-9-]+\.shared$")
+SHARED_ROUTE = ("Share", share_document, "shared-alerts")  # each share names its own index
+# Written with op_type=create, never overwritten or erased: a replayed audit record (same
+# audit_id) is refused by Elasticsearch (409) and the first write stands; a tombstone is a
+# dead letter, not a delete.
+APPEND_ONLY = frozenset({topics.AUDIT})
 
 
 class SinkSettings(BaseSettings):
@@ -57,12 +67,17 @@ class SinkSettings(BaseSettings):
     poll_timeout_s: float = 0.2
     shards: int = 1
     replicas: int = 0
+    # A new group (no committed offsets) starts at this time (epoch ms) instead of the
+    # beginning: to index a window of the topics' history (the tests index their session).
+    start_at_ms: int | None = None
 
 
 @dataclass
 class SinkStats:
     indexed: int = 0
-    stale: int = 0  # older versions than the indexed ones (a replay): nothing to write
+    # older versions than the indexed ones, or audit records indexed already (a replay):
+    # nothing to write
+    stale: int = 0
     dead_lettered: int = 0
     batches: int = 0
 
@@ -90,6 +105,13 @@ class ElasticsearchSink:
             topic: (codec(self.cfg.registry, record), to_document, self.indices[index].name)
             for topic, (record, to_document, index) in ROUTES.items()
         }
+        record, to_document, index = SHARED_ROUTE
+        self.shared_route = (
+            codec(self.cfg.registry, record),
+            to_document,
+            self.indices[index].name,
+        )
+        self.views: set[str] = set()  # agencies whose view alias exists
         self.dead_letters = codec(self.cfg.registry, "DeadLetter")
         self.dlq_topic = topics.dead_letter("sink")
         self.stats = SinkStats()
@@ -116,7 +138,11 @@ class ElasticsearchSink:
             if msg.error():
                 log.error("kafka error", error=msg.error().str())
                 continue
-            record_codec, to_document, index = self.routes[msg.topic()]
+            record_codec, to_document, index = self.routes.get(msg.topic(), self.shared_route)
+            append_only = msg.topic() in APPEND_ONLY
+            if append_only and msg.value() is None:
+                self._dead_letter(producer, msg, "append-only: a tombstone cannot erase a record")
+                continue
             try:
                 if msg.value() is None and msg.key():  # a tombstone: the record was erased
                     doc = Document(msg.key().decode(), {}, delete=True)
@@ -125,16 +151,53 @@ class ElasticsearchSink:
             except Exception as err:  # undecodable record: DLQ with its bytes, never dropped
                 self._dead_letter(producer, msg, err)
                 continue
+            if SHARED.match(msg.topic()):
+                self._views([doc.id.split(":")[0]])
+            if doc.index is not None:
+                index = self.indices[doc.index].name
             if doc.delete:
-                actions.append({"_op_type": "delete", "_index": index, "_id": doc.id})
+                action = {"_op_type": "delete", "_index": index, "_id": doc.id}
+                if doc.version is not None:  # a revocation: unless a newer share is there
+                    action |= {"version": doc.version, "version_type": "external"}
+                actions.append(action)
                 sources.append(msg)
                 continue
-            action = {"_op_type": "index", "_index": index, "_id": doc.id, "_source": doc.source}
+            op_type = "create" if append_only else "index"
+            action = {"_op_type": op_type, "_index": index, "_id": doc.id, "_source": doc.source}
             if doc.version is not None:
                 action |= {"version": doc.version, "version_type": "external"}
             actions.append(action)
             sources.append(msg)
         return actions, sources
+
+    def _assigned(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # Every agency with an outbound topic gets its views now, so an agency that has
+        # received nothing yet sees an empty view rather than none.
+        self._views(
+            p.topic[len("out.") : -len(".shared")] for p in partitions if SHARED.match(p.topic)
+        )
+        if self.scfg.start_at_ms is None:
+            return
+        committed = consumer.committed(partitions, timeout=30)
+        fresh = [
+            TopicPartition(p.topic, p.partition, self.scfg.start_at_ms)
+            for p in committed
+            if p.offset < 0
+        ]
+        if fresh:
+            found = consumer.offsets_for_times(fresh, timeout=30)
+            at = {(p.topic, p.partition): p.offset for p in found}
+            for p in partitions:
+                offset = at.get((p.topic, p.partition))
+                if offset is not None:  # -1 from offsets_for_times: nothing since then
+                    p.offset = offset if offset >= 0 else OFFSET_END
+            consumer.assign(partitions)
+
+    def _views(self, agencies: Iterable[str]) -> None:
+        new = sorted(set(agencies) - self.views)
+        if new:
+            indices.create_views(self.es, self.cfg.elasticsearch.index_prefix, new)
+            self.views |= set(new)
 
     def _bulk(
         self, actions: list[dict[str, Any]], sources: list[Message]
@@ -193,6 +256,8 @@ class ElasticsearchSink:
                 self.stats.indexed += 1
             elif item.get("index", {}).get("status") == 409:
                 self.stats.stale += 1  # Elasticsearch holds a newer version of this document
+            elif item.get("create", {}).get("status") == 409:
+                self.stats.stale += 1  # an audit record indexed already: the first write stands
             elif item.get("delete", {}).get("status") == 404:
                 self.stats.indexed += 1  # erased already (a replayed retraction)
             else:
@@ -213,10 +278,14 @@ class ElasticsearchSink:
                 "group.id": self.scfg.group_id,
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
+                # The regex subscription sees topics created later (a new agency's) after
+                # the next metadata refresh: every 10 s, not librdkafka's 5 min.
+                "topic.metadata.refresh.interval.ms": 10_000,
             }
         )
         producer = Producer({**kafka, "enable.idempotence": True, "acks": "all"})
-        consumer.subscribe(list(self.routes))
+        # A regex subscription also picks up the topics of agencies onboarded later.
+        consumer.subscribe([*self.routes, SHARED.pattern], on_assign=self._assigned)
         log.info("sink started", topics=list(self.routes), group=self.scfg.group_id)
         try:
             while not should_stop():

@@ -91,10 +91,12 @@ def import_export(
     and send each invalid row, with its reasons, to dlq.import.
 
     Exit 0: every row valid; 1: some rows invalid (in dlq.import and the report);
-    2: bad mapping file or usage; 3: a delivery was not confirmed (re-running is safe).
+    2: bad mapping file or usage, or rows naming a victim and no BORDERLINK_PRIVACY_KEY
+    (nothing sent); 3: a delivery was not confirmed (re-running is safe).
     """
     # Imported here: dead letters come from the stream worker's modules, slow to load.
     from .importer import DeadLetterProducer, ImportFailed, import_file
+    from .privacy import MissingKeyError, require_key
 
     cfg = settings()
     failed: ImportFailed | None = None
@@ -120,10 +122,11 @@ def import_export(
                     publisher_factory=lambda a: AlertPublisher(a, cfg),
                     dead_letter_sink=None if dry_run else DeadLetterProducer(cfg),
                     progress=progress,
+                    before_send=require_key,  # survivors need the key: refuse before any send
                 )
             except ImportFailed as err:
                 failed, result = err, err.report
-    except (MappingError, SourceError) as err:
+    except (MappingError, SourceError, MissingKeyError) as err:
         for problem in err.problems if isinstance(err, MappingError) else [str(err)]:
             console.print(f"[red]unusable:[/] {escape(problem)}")
         raise typer.Exit(EXIT_USAGE) from err

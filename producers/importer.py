@@ -9,6 +9,10 @@ Two phases, so a file that cannot be read sends nothing:
 
 No row is dropped silently: the report counts what was published and dead-lettered, and a
 delivery that is not confirmed raises ImportFailed carrying that report.
+
+A row naming a victim/survivor is published by the AlertPublisher as tokens (it refuses
+without the network key; ``before_send`` lets the caller find that out before anything is
+sent), and if invalid it is dead-lettered with its reasons but without the row itself.
 """
 
 from collections.abc import Callable, Iterable
@@ -25,7 +29,7 @@ from borderlink.settings import Settings, settings
 from .importer_report import ImportFailed, ImportReport, Rejection
 from .importer_sources import CheckedRow, check_csv, check_jsonl, source_format
 from .mapping import ColumnMapping, MappingError
-from .publisher import DeliveryReport, PublishFailed
+from .publisher import PROTECTED_ROLES, DeliveryReport, PublishFailed
 from .validation import AlertInvalid
 
 STAGE = "import"
@@ -90,15 +94,28 @@ class DeadLetterProducer:
         return self.report
 
 
+def _names_a_survivor(alert: dict[str, Any]) -> bool:
+    persons = alert.get("persons") or ()
+    return bool(alert.get("involves_survivor")) or any(
+        isinstance(p, dict) and p.get("role") in PROTECTED_ROLES for p in persons
+    )
+
+
 def _letter(row: CheckedRow, source: str) -> dict[str, Any]:
     alert_id = row.alert_id
+    problems = row.problems
+    # The row is the survivor's plaintext: it stays at the agency (in its file), never on
+    # dlq.import, which the pipeline's operators read.
+    withheld = _names_a_survivor(row.alert)
+    if withheld:
+        problems = [*problems, f"row withheld: it names a victim/survivor (row {row.number})"]
     return dead_letter(
         STAGE,
-        AlertInvalid(row.problems),
+        AlertInvalid(problems),
         topic=source,
         offset=row.number,
         key=alert_id.encode() if alert_id else None,
-        value=row.raw,
+        value=None if withheld else row.raw,
     )
 
 
@@ -153,11 +170,13 @@ def import_file(
     publisher_factory: Callable[[str], Publisher] | None = None,
     dead_letter_sink: DeadLetterSink | None = None,
     progress: Progress | None = None,
+    before_send: Callable[[list[dict[str, Any]]], None] | None = None,
 ) -> ImportReport:
     """Check every row of ``path`` and, unless ``dry_run``, publish the valid alerts and
     dead-letter the invalid rows. ``agency`` replaces the agency of every alert (the country
-    stays). MappingError or SourceError: nothing was sent. ImportFailed: a delivery was not
-    confirmed; its report says what was."""
+    stays). ``before_send`` gets the valid alerts once all are checked. MappingError,
+    SourceError or what ``before_send`` raises: nothing was sent. ImportFailed: a delivery
+    was not confirmed; its report says what was."""
     tell = progress or (lambda phase, done, total: None)
     kind = source_format(path, fmt, mapping)
     if kind == "jsonl":
@@ -181,5 +200,7 @@ def import_file(
     if not dry_run:
         if publisher_factory is None or dead_letter_sink is None:
             raise ValueError("publishing needs a publisher_factory and a dead_letter_sink")
+        if before_send is not None:
+            before_send([row.alert for row in checked if not row.problems])
         _send(checked, report, publisher_factory, dead_letter_sink, tell)
     return report

@@ -30,6 +30,7 @@ dates, `streams.identifiers` for identifiers), so tokens agree wherever plaintex
 
 import base64
 import binascii
+import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping
@@ -40,6 +41,7 @@ import numpy as np
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas import definition
 from streams.identifiers import identifier_sightings
 from streams.normalise import PartialDate, canonical_given, iso
 from streams.resolve import PersonRecord, from_alert_person
@@ -67,6 +69,10 @@ _VOWELS = str.maketrans("", "", "aeiouy")
 _HOLDER_FIELDS = ("phones", "documents", "accounts", "vehicles", "online")
 # Person fields that identify someone: a protected person keeps only record_id and role.
 _KEPT = ("record_id", "role")
+# The other fields of a stub, at their defaults (what an Avro reader fills in).
+_STUB_DEFAULTS = {
+    f["name"]: f.get("default") for f in definition("Person")["fields"] if f["name"] not in _KEPT
+}
 
 
 class MissingKeyError(ValueError):
@@ -117,6 +123,10 @@ class NetworkKey:
         return self.derive("fingerprint").hex()[:16]
 
 
+# Public, so it protects nothing: for the local demo and the benchmarks only, never for data.
+DEMO_KEY = NetworkKey("demo", hashlib.sha256(b"borderlink local demo, not a secret").digest())
+
+
 class PrivacySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BORDERLINK_PRIVACY_", extra="ignore")
 
@@ -164,12 +174,13 @@ class PersonTokens:
     surname: str | None = None  # CLK of the surnames
 
     def to_json(self) -> dict[str, Any]:
+        """As the Avro record PersonTokens (schemas/avro/PersonTokens.avsc)."""
         return {
             "epoch": self.epoch,
             "identifiers": list(self.identifiers),
             "dob": None if self.dob is None else vars(self.dob).copy(),
-            "name": self.name,
-            "surname": self.surname,
+            "name_clk": self.name,
+            "surname_clk": self.surname,
         }
 
     @classmethod
@@ -179,8 +190,8 @@ class PersonTokens:
             data["epoch"],
             tuple(data.get("identifiers") or ()),
             None if dob is None else DobTokens(**dob),
-            data.get("name"),
-            data.get("surname"),
+            data.get("name_clk"),
+            data.get("surname_clk"),
         )
 
 
@@ -194,6 +205,10 @@ class ProtectedRecord:
 
     def to_json(self) -> dict[str, Any]:
         return {"ref": self.ref, "agency": self.agency, "tokens": self.tokens.to_json()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "ProtectedRecord":
+        return cls(data["ref"], data["agency"], PersonTokens.from_json(data["tokens"]))
 
 
 def _skeleton(word: str) -> str:
@@ -343,6 +358,72 @@ def identifiers_by_holder(alert: Mapping[str, Any]) -> dict[str, tuple[str, ...]
 def is_protected(person: Mapping[str, Any]) -> bool:
     """Flagged victim/survivor (PersonRole VICTIM, HTCDS vic_ context)."""
     return person.get("role") in PROTECTED_ROLES
+
+
+def require_key(alerts: Iterable[Mapping[str, Any]]) -> None:
+    """MissingKeyError if an alert names a protected person and no network key is set:
+    a bulk import checks this before it sends anything."""
+    if any(is_protected(p) for alert in alerts for p in alert.get("persons") or ()):
+        PrivacySettings().network_key()
+
+
+def protect_alert(alert: Mapping[str, Any], tokeniser: Tokeniser) -> dict[str, Any]:
+    """What the SDK publishes: `minimise_alert(alert)` with the tokens of its protected
+    persons in `protected_persons` (Avro ProtectedRecord), in the same record, so they
+    travel on the agency's own topic, in order with the alert."""
+    held = identifiers_by_holder(alert)
+    minimised = minimise_alert(alert)
+    minimised["protected_persons"] = [
+        {"person_ref": p["record_id"], "tokens": tokeniser.person(alert, p, held).to_json()}
+        for p in alert.get("persons") or ()
+        if is_protected(p)
+    ]
+    return minimised
+
+
+def protected_records(alert: Mapping[str, Any]) -> list[ProtectedRecord]:
+    """The `protected_persons` of a published alert, as the matcher takes them."""
+    return [
+        ProtectedRecord(
+            f"{alert['alert_id']}/{item['person_ref']}",
+            alert["agency"],
+            PersonTokens.from_json(item["tokens"]),
+        )
+        for item in alert.get("protected_persons") or ()
+    ]
+
+
+def exposure(alert: Mapping[str, Any]) -> list[str]:
+    """What a published alert says about its protected persons beyond what may leave the
+    agency (`minimise_alert`), and tokens that name no protected person or are malformed.
+    The stream worker refuses such an alert without copying it (a producer that bypassed
+    the SDK): empty for what `protect_alert` writes."""
+    protected = {p["record_id"] for p in alert.get("persons") or () if is_protected(p)}
+    found = []
+    for person in alert.get("persons") or ():
+        if person["record_id"] in protected:
+            extra = [n for n, d in _STUB_DEFAULTS.items() if person.get(n, d) not in (d, None)]
+            if extra:
+                found.append(f"persons {person['record_id']}: a protected person with {extra}")
+    for kind in _HOLDER_FIELDS:
+        for item in alert.get(kind) or ():
+            if item.get("holder_ref") in protected:
+                found.append(f"{kind} {item['record_id']}: held by protected {item['holder_ref']}")
+    if protected and alert.get("notes"):
+        found.append("notes: free text on an alert with a protected person")
+    for item in alert.get("protected_persons") or ():
+        if item["person_ref"] not in protected:
+            found.append(f"protected_persons {item['person_ref']}: names no protected person")
+        try:
+            tokens = PersonTokens.from_json(item["tokens"])
+            for clk in (tokens.name, tokens.surname):
+                if clk is not None and len(decode_b64(clk)) * 8 != BLOOM_BITS:
+                    raise ValueError(f"a CLK has {BLOOM_BITS} bits")
+            if not _EPOCH.fullmatch(tokens.epoch):
+                raise ValueError(f"epoch {tokens.epoch!r}")
+        except (ValueError, binascii.Error) as error:
+            found.append(f"protected_persons {item['person_ref']}: malformed tokens ({error})")
+    return found
 
 
 def minimise_alert(alert: Mapping[str, Any]) -> dict[str, Any]:

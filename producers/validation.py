@@ -10,8 +10,9 @@ from typing import Any
 
 from fastavro.validation import ValidationError, validate
 
-from borderlink.topics import AGENCY_ID
+from borderlink.topics import AGENCY_ID, AGENCY_KINDS, is_audience
 from schemas import ALERT, schema_dict
+from schemas.paths import FieldPath
 
 # Subject arrays of the Alert whose items carry a record_id (derived from the schema).
 SUBJECT_FIELDS = [
@@ -21,6 +22,7 @@ SUBJECT_FIELDS = [
     and f["type"].get("type") == "array"
     and isinstance(f["type"]["items"], dict)
     and f["type"]["items"].get("type") == "record"
+    and any(item["name"] == "record_id" for item in f["type"]["items"]["fields"])
 ]
 REF_FIELDS = (
     "holder_ref",
@@ -85,6 +87,27 @@ def domain_problems(alert: dict[str, Any]) -> list[str]:
         problems.append("a RETRACTION event must name retracts_alert_id")
     if not known and event.get("kind") != "RETRACTION":
         problems.append("an alert must carry at least one subject (person, phone, document...)")
+    return problems + _marking_problems(alert.get("marking") or {})
+
+
+def _marking_problems(marking: dict[str, Any]) -> list[str]:
+    # A recipient a marking cannot name would make it release to no one, silently.
+    problems = [
+        f"marking.releasable_to {who!r} is not an agency id or ISO country code"
+        for who in marking.get("releasable_to") or ()
+        if not is_audience(who) or who in AGENCY_KINDS
+    ]
+    for number, field in enumerate(marking.get("fields") or ()):
+        try:
+            FieldPath.parse(field.get("field", ""))
+        except ValueError as err:
+            problems.append(f"marking.fields[{number}]: {err}")
+        problems += [
+            f"marking.fields[{number}].releasable_to {who!r} is not an agency id, "
+            "ISO country code or agency kind"
+            for who in field.get("releasable_to") or ()
+            if not is_audience(who)
+        ]
     return problems
 
 

@@ -66,9 +66,18 @@ def references(name: str) -> list[str]:
     return list(dict.fromkeys(ref for field in fields for ref in _named_in(field["type"])))
 
 
+def _carried(name: str) -> set[str]:
+    return {full_name(n) for n in definition(name).get("borderlink.carries", [])}
+
+
 def top_level_records() -> list[str]:
-    """Records no other type refers to: what gets published, and so a registry subject."""
-    referenced = {ref for name in type_names() for ref in references(name)}
+    """Records no other type refers to: what gets published, and so a registry subject.
+
+    An envelope lists the published records it carries (``"borderlink.carries"``, e.g.
+    Share carries Alert); carrying one does not demote it, so Alert stays a subject."""
+    referenced = {
+        ref for name in type_names() for ref in references(name) if ref not in _carried(name)
+    }
     return [
         name
         for name in type_names()

@@ -29,6 +29,7 @@ from .graph_stage import GraphStage
 from .identifiers import IdentifierSighting, identifier_sightings
 from .links import hub, identifier_link, identifier_retraction
 from .normalise import NormalisationError
+from .policy import PolicyStage
 from .resolve import Model, blocking_keys, from_alert_person
 from .resolve import record_to_json as person_to_json
 from .settings import StreamSettings
@@ -71,13 +72,15 @@ def create_app(
     if not inbound_names:
         raise RuntimeError("no in.<agency> topics on the broker yet: borderlink topics <agency>")
     inbound = app.topic(*inbound_names)
-    valid_topic = app.topic(topics.VALID_ALERTS)
+    # The policy stage hears what the worker publishes (not the shared topics' history).
+    policy = PolicyStage.create(app, cfg, scfg)
+    valid_topic = policy.tap(app.topic(topics.VALID_ALERTS))
     dlq_topic = app.topic(topics.dead_letter("validate"))
     # Repartition topics belong to this app (like its table changelogs): another group
     # never replays them, and faust creates them with the app's partition count.
     persons_topic = app.topic(f"{scfg.app_id}-persons", internal=True)
     identifiers_topic = app.topic(f"{scfg.app_id}-identifiers", internal=True)
-    links_topic = app.topic(topics.LINKS)
+    links_topic = policy.tap(app.topic(topics.LINKS))
     hubs_topic = app.topic(topics.HUBS)
     # blocking key -> {"refs": [...], "hub": bool, "count": n}; records stored once per key
     blocks = app.Table("person-blocks", default=dict, schema=JSON)
@@ -89,18 +92,22 @@ def create_app(
     # a retraction must reach. Keyed like the inbound topics (the SDK keys a retraction by
     # the alert it withdraws), so the alert and its retraction meet in one partition.
     alert_keys = app.Table("alert-keys", default=dict, schema=JSON)
-    graph = GraphStage.create(app, cfg, scfg)
+    graph = GraphStage.create(app, cfg, scfg, policy.tap)
+    # Imported here: it imports producers.privacy, which imports this package.
+    from .survivor_stage import SurvivorStage
 
-    async def reject(event: faust.EventT, error: Exception | str) -> None:
+    survivors = SurvivorStage.create(app, cfg, scfg, inbound_names)
+
+    async def reject(event: faust.EventT, error: Exception | str, withhold: bool = False) -> None:
         msg = event.message
         letter = dead_letter(
             "validate",
-            error,
+            f"{error} (bytes withheld: they name a protected person)" if withhold else error,
             topic=msg.topic,
             partition=msg.partition,
             offset=msg.offset,
             key=event.key,
-            value=event.value,
+            value=None if withhold else event.value,
         )
         dlq = topics.dead_letter("validate")
         await dlq_topic.send(key=event.key, value=dead_letters.encode(letter, dlq))
@@ -121,13 +128,15 @@ def create_app(
         if keys.get("agency", retraction["agency"]) != retraction["agency"]:
             await reject(event, f"alert {target} is {keys['agency']}'s: only it may retract it")
             return
-        await valid_topic.send(key=event.key, value=event.value)  # the sink erases the alert
+        # The sink erases the alert.
+        await valid_topic.send(key=event.key, value=survivors.valid(retraction, event.value))
         retracted = _json({"retract": target})
         for key, refs in (keys.get("persons") or {}).items():
             await persons_topic.send(key=key.encode(), value=_json({"retract": refs}))
         for key in keys.get("identifiers") or []:
             await identifiers_topic.send(key=key.encode(), value=retracted)
         await graph.retract(target)
+        await survivors.retract(target)
         alert_keys[target] = {"agency": retraction["agency"], "retracted": True}
         log.info("alert retracted", alert_id=target, agency=retraction["agency"])
 
@@ -144,14 +153,17 @@ def create_app(
             found = domain_problems(alert)
             if topic != topics.INBOUND_PREFIX + str(alert.get("agency")):
                 found.append(f"alert of agency {alert.get('agency')!r} published on {topic}")
-            if found:
-                await reject(event, "; ".join(found))
+            exposed = survivors.exposure(alert)
+            if found or exposed:
+                # A protected person's plaintext goes nowhere, not even to the DLQ.
+                await reject(event, "; ".join(exposed + found), withhold=bool(exposed))
                 continue
             if (alert.get("event") or {}).get("kind") == "RETRACTION":
                 await retract(event, alert)
                 continue
-            await valid_topic.send(key=event.key, value=event.value)
+            await valid_topic.send(key=event.key, value=survivors.valid(alert, event.value))
             await graph.alert(alert)
+            await survivors.alert(alert)
             skipped: list[NormalisationError] = []
             keys: dict[str, Any] = {"agency": alert["agency"], "persons": {}, "identifiers": []}
             for person in alert.get("persons") or []:
@@ -177,7 +189,13 @@ def create_app(
     @app.agent(persons_topic)
     async def resolve(stream: faust.StreamT) -> None:
         # Scoring and state live in PersonBlocks (streams/blocks.py): this publishes, then saves.
-        persons = PersonBlocks(model, blocks, block_records, hub_size=scfg.blocking_hub_size)
+        persons = PersonBlocks(
+            model,
+            blocks,
+            block_records,
+            hub_size=scfg.blocking_hub_size,
+            refine_size=scfg.blocking_refine_size,
+        )
         async for raw_key, raw_value in stream.items():
             key = raw_key.decode()
             message = json.loads(raw_value)
@@ -190,9 +208,13 @@ def create_app(
                     key=link["link_id"].encode(), value=links.encode(link, topics.LINKS)
                 )
                 await graph.link(link)
-            if resolved.hub is not None:
-                await hubs_topic.send(key=raw_key, value=hubs.encode(resolved.hub, topics.HUBS))
-                log.info("hub flagged", key=key, kind="blocking", holders=resolved.hub["holders"])
+            for flagged in resolved.hubs:  # the key, or one of its sub-blocks
+                await hubs_topic.send(
+                    key=flagged["key"].encode(), value=hubs.encode(flagged, topics.HUBS)
+                )
+                log.info(
+                    "hub flagged", key=flagged["key"], kind="blocking", holders=flagged["holders"]
+                )
             persons.save(resolved)  # after the sends, as before: a failure retries it whole
 
     @app.agent(identifiers_topic)

@@ -8,27 +8,34 @@ Nodes are records (``<alert_id>/<record_id>``), joined by two layers of edges:
 - **relation edges** come from the alerts (see ``streams.relations``): a person HOLDS a
   phone, a shipment is CARRIED_BY a vessel, records are REPORTED_WITH each other.
 
-An entity is a component of entity edges; a network is a component of all edges. After
-each change the components around the touched records are found again by a walk: an added
-edge merges components, a removed one (an analyst's undo or split, an identifier that
-became a hub) may split one. The walk covers every old component that touched those
-records, so an id it retires is not in use anywhere else. The cost of an update is the size
-of the components it touches; hub control keeps those bounded.
+An entity is a component of entity edges; a network is a component of all edges.
+
+Updates come in batches (``update``): each message of a batch changes the state and notes
+the records it touched, which costs what the message names, not the size of its network.
+Then ``flush`` finds the components around all touched records once: an added edge merges
+components, a removed one (an analyst's undo or split, an identifier that became a hub, a
+retraction) may split one. The walk covers every old component that touched those records,
+so an id it retires is not in use anywhere else. Only the entities whose records changed, or
+whose network changed id, are rebuilt; each touched network is walked and rebuilt once per
+batch, as its record lists all its entities. A batch of one is the per-update path.
 
 Ids are hashes of a component's smallest record reference, so they do not depend on
-arrival order. Every emitted record carries a version that grows per id; an update whose
-content did not change (a replay) emits nothing.
+arrival order or on how updates were batched. Every emitted record carries a version that
+grows per id, by one per batch that changed it; an update whose content did not change (a
+replay) emits nothing.
 
 The state lives in four mappings: faust tables in the worker, dicts in tests. Values are
-JSON and always written back whole, as faust tables only see assignments.
+JSON and always written back whole, as faust tables only see assignments. Writes are held
+until ``commit``: a batch that fails half-way leaves the state as it was, and the worker
+commits only once the batch's outputs are sent.
 """
 
 import hashlib
 import json
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from .relations import RECORD_KINDS
 
@@ -52,7 +59,7 @@ assert set(IDENTIFIER_KINDS.values()) <= set(RECORD_KINDS.values())
 
 @dataclass
 class Changes:
-    """What to publish after one update; ``problems`` is why feedback could not be applied."""
+    """What to publish after an update; ``problems`` is why feedback could not be applied."""
 
     entities: list[dict[str, Any]] = field(default_factory=list)
     networks: list[dict[str, Any]] = field(default_factory=list)
@@ -60,6 +67,86 @@ class Changes:
     undone: list[dict[str, Any]] = field(default_factory=list)  # Link records, now UNDONE
     erased: list[str] = field(default_factory=list)  # ids of links a retraction took away
     problems: list[str] = field(default_factory=list)
+
+    def extend(self, other: "Changes") -> None:
+        for name in ("entities", "networks", "hits", "undone", "erased", "problems"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+@dataclass
+class Batch:
+    """The outcome of ``Graph.update``: what to publish, and per message (by its index in
+    the batch) feedback that cannot apply, the links a feedback undid, and failures. Its
+    state is written by ``Graph.commit``, once what it says was published."""
+
+    changes: Changes = field(default_factory=Changes)
+    problems: dict[int, list[str]] = field(default_factory=dict)
+    undone: dict[int, list[str]] = field(default_factory=dict)
+    errors: dict[int, Exception] = field(default_factory=dict)
+
+
+class _Trigger(NamedTuple):
+    """One message's part in a batch, to name the one that made a network cross a border."""
+
+    text: str
+    link_id: str | None
+    refs: set[str]
+    brought: set[str]  # countries of its records and of the networks they were in
+
+
+@dataclass
+class _Pending:
+    """What messages staged since the last flush."""
+
+    touched: set[str] = field(default_factory=set)
+    gone: dict[str, set[str]] = field(default_factory=lambda: {"entity": set(), "network": set()})
+    triggers: list[_Trigger] = field(default_factory=list)
+    undone: list[dict[str, Any]] = field(default_factory=list)
+    erased: list[str] = field(default_factory=list)
+
+
+_GONE = object()  # a deletion held in a _Staged store
+NODE_CACHE = 50_000  # decoded nodes kept between batches
+
+
+class _Staged:
+    """A store whose writes are held until ``commit``, or dropped by ``discard``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.writes: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        if key in self.writes:
+            value = self.writes[key]
+            return None if value is _GONE else value
+        return self.store.get(key)
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key: str) -> Any:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.writes[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        self.writes[key] = _GONE
+
+    def commit(self) -> None:
+        for key, value in self.writes.items():
+            if value is not _GONE:
+                self.store[key] = value
+            elif key in self.store:
+                del self.store[key]
+        self.writes.clear()
+
+    def discard(self) -> None:
+        self.writes.clear()
 
 
 def _id(layer: str, smallest_ref: str) -> str:
@@ -78,42 +165,158 @@ class Graph:
     def __init__(self, nodes: Store, edges: Store, ids: Store, hubs: Store) -> None:
         # ref -> {kind, label, agency, country, entity, network, edges}; a node keeps its
         # edges as {edge id: [other ref, layer, relation, active]} so a walk reads nodes only.
-        self.nodes = nodes
-        self.edges = edges  # edge id -> {a, b, layer, relation, active, link?, off?}
+        self.nodes = _Staged(nodes)
+        self.edges = _Staged(edges)  # edge id -> {a, b, layer, relation, active, link?, off?}
         # "entity:<id>" | "network:<id>" -> {version, digest, countries, ...};
         # "alert:<id>" -> {records, retracted}
-        self.ids = ids
-        self.hubs = hubs  # identifier key -> {flagged, edges}
-        self._nodes: dict[str, dict[str, Any]] = {}  # read-through cache for one update
+        self.ids = _Staged(ids)
+        self.hubs = _Staged(hubs)  # identifier key -> {flagged, edges}
+        self._stores = (self.nodes, self.edges, self.ids, self.hubs)
+        self._nodes: dict[str, dict[str, Any]] = {}  # copies of the nodes this batch changes
+        # Committed nodes, decoded: a flush reads every record of a touched network, and
+        # decoding them from the table again for every batch was most of its cost. All
+        # writes go through ``commit``, which keeps it current; ``forget`` drops it.
+        self._cache: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
+        self._pending = _Pending()
 
-    # -- inputs ---------------------------------------------------------------------------
+    # -- batches --------------------------------------------------------------------------
+
+    def update(self, messages: Sequence[dict[str, Any]], at: datetime) -> Batch:
+        """Apply a batch of graph-topic messages and recompute what they touched once; the
+        state is written by ``commit`` (after the outputs are sent: a crash in between
+        replays the batch, which sends them again) or dropped by ``discard``.
+
+        A message that raises (a bug) must not take the rest of the batch with it: the batch
+        is then redone one message at a time, and only the ones that fail are in ``errors``.
+        """
+        batch = Batch()
+        try:
+            for index, message in enumerate(messages):
+                self._stage_noted(batch, index, message)
+            batch.changes = self.flush(at)
+            return batch
+        except Exception:
+            self.discard()
+        batch = Batch()
+        for index, message in enumerate(messages):
+            before = [dict(store.writes) for store in self._stores]
+            try:
+                self._stage_noted(batch, index, message)
+                batch.changes.extend(self.flush(at))
+            except Exception as err:
+                self.discard()
+                for store, writes in zip(self._stores, before, strict=True):
+                    store.writes = writes  # the messages before it stay applied
+                batch.problems.pop(index, None)
+                batch.undone.pop(index, None)
+                batch.errors[index] = err
+        return batch
+
+    def commit(self) -> None:
+        """Write what the flushed updates changed to the stores."""
+        for ref, node in self.nodes.writes.items():
+            self._cache[ref] = {} if node is _GONE else node
+        for store in self._stores:
+            store.commit()
+        if len(self._cache) > NODE_CACHE:  # keep the newest half (dicts keep insertion order)
+            self._cache = dict(list(self._cache.items())[-(NODE_CACHE // 2) :])
+
+    def _stage(self, message: dict[str, Any]) -> list[str]:
+        """Apply one graph-topic message to the state, published by the next ``flush``.
+        Returns why a feedback cannot be applied (then nothing of it is)."""
+        if "records" in message:
+            self._stage_alert(message)
+        elif "link" in message:
+            self._stage_link(message["link"], message.get("hub_key"))
+        elif "hub" in message:
+            self._stage_hub(message["hub"])
+        elif "retract" in message:
+            self._stage_retract(message["retract"])
+        else:
+            return self._stage_feedback(message["feedback"])
+        return []
+
+    def _stage_noted(self, batch: Batch, index: int, message: dict[str, Any]) -> None:
+        undone_before = len(self._pending.undone)
+        problems = self._stage(message)
+        if problems:
+            batch.problems[index] = problems
+        elif "feedback" in message:
+            batch.undone[index] = [link["link_id"] for link in self._pending.undone[undone_before:]]
+
+    def discard(self) -> None:
+        """Forget everything since the last commit: its writes are not made."""
+        for store in self._stores:
+            store.discard()
+        self._nodes.clear()
+        self._dirty.clear()
+        self._pending = _Pending()
+
+    def forget(self) -> None:
+        """Drop the decoded nodes: another worker may have written the tables (a rebalance)."""
+        self._cache.clear()
+
+    # -- one update at a time -------------------------------------------------------------
 
     def add_alert(self, structure: dict[str, Any], at: datetime) -> Changes:
         """An alert's records and the relations it reports between them."""
+        self._stage_alert(structure)
+        return self._committed(at)
+
+    def add_link(self, link: dict[str, Any], at: datetime, hub_key: str | None = None) -> Changes:
+        """A link from resolution; an identifier link names the identifier in ``hub_key``."""
+        self._stage_link(link, hub_key)
+        return self._committed(at)
+
+    def flag_hub(self, key: str, at: datetime) -> Changes:
+        """An identifier became a hub: the links it made stop merging what they merged."""
+        self._stage_hub(key)
+        return self._committed(at)
+
+    def apply_feedback(self, feedback: dict[str, Any], at: datetime) -> Changes:
+        """An analyst's UNDO_LINK or SPLIT_RECORD; what cannot be applied is in ``problems``."""
+        problems = self._stage_feedback(feedback)
+        return Changes(problems=problems) if problems else self._committed(at)
+
+    def _committed(self, at: datetime) -> Changes:
+        changes = self.flush(at)
+        self.commit()
+        return changes
+
+    def retract(self, alert_id: str, at: datetime) -> Changes:
+        """The alert's records leave every entity and network, the links that touched them
+        are erased (``Changes.erased``), and nothing of the alert is taken in again."""
+        self._stage_retract(alert_id)
+        return self._committed(at)
+
+    # -- inputs ---------------------------------------------------------------------------
+
+    def _stage_alert(self, structure: dict[str, Any]) -> None:
         alert_id = structure["alert_id"]
         if self._retracted(alert_id):
-            return Changes()  # in flight when its retraction was applied
+            return  # in flight when its retraction was applied
         touched = set()
         for record in structure["records"]:
             ref = f"{alert_id}/{record['record_id']}"
-            node = self._node(ref, structure["agency"], structure["country"], record["kind"])
+            self._node(ref, structure["agency"], structure["country"], record["kind"])
+            node = self._view(ref)
             if node["label"] != record["label"] or not node["described"]:
-                node.update(kind=record["kind"], label=record["label"], described=True)
+                self._read(ref).update(kind=record["kind"], label=record["label"], described=True)
                 self._dirty.add(ref)
                 touched.add(ref)
         for a, b, relation in structure["relations"]:
             edge_id = f"{relation}|{alert_id}|{a}|{b}"
             if self._edge(edge_id, f"{alert_id}/{a}", f"{alert_id}/{b}", "relation", relation):
                 touched |= {f"{alert_id}/{a}", f"{alert_id}/{b}"}
-        return self._update(touched, at, f"alert {alert_id} of {structure['agency']}")
+        self._touch(touched, f"alert {alert_id} of {structure['agency']}")
 
-    def add_link(self, link: dict[str, Any], at: datetime, hub_key: str | None = None) -> Changes:
-        """A link from resolution; an identifier link names the identifier in ``hub_key``."""
+    def _stage_link(self, link: dict[str, Any], hub_key: str | None) -> None:
         if link["link_id"] in self.edges:
-            return Changes()  # a replay
+            return  # a replay
         if any(self._retracted(link[side]["alert_id"]) for side in ("left", "right")):
-            return Changes(erased=[link["link_id"]])  # made before the retraction reached it
+            self._pending.erased.append(link["link_id"])  # made before the retraction reached it
+            return
         kind = "PERSON"
         if link["kind"] == "SHARED_IDENTIFIER":
             kind = IDENTIFIER_KINDS.get(link["explanation"][0]["field"], "OTHER")
@@ -123,7 +326,7 @@ class Graph:
         if link["decision"] != "MATCH":
             # Merges nothing; kept (switched off) so that a retraction can erase it.
             self._edge(link["link_id"], a, b, "possible", link["kind"], link=link, active=False)
-            return self._update(set(), at, "")
+            return
         hub = self.hubs.get(hub_key) if hub_key else None
         active = not (hub and hub["flagged"])
         self._edge(link["link_id"], a, b, "entity", link["kind"], link=link, active=active)
@@ -134,19 +337,17 @@ class Graph:
             f"{link['kind']} link {link['link_id']} between {a} ({link['left']['country']}) "
             f"and {b} ({link['right']['country']})"
         )
-        return self._update({a, b}, at, trigger, link["link_id"])
+        self._touch({a, b}, trigger, link["link_id"])
 
-    def flag_hub(self, key: str, at: datetime) -> Changes:
-        """An identifier became a hub: the links it made stop merging what they merged."""
+    def _stage_hub(self, key: str) -> None:
         hub = self.hubs.get(key) or {"flagged": False, "edges": []}
         self.hubs[key] = {**hub, "flagged": True}
         touched = set()
         for edge_id in hub["edges"]:
             touched |= self._deactivate(edge_id, {"hub": key})
-        return self._update(touched, at, f"hub {key}")
+        self._touch(touched, f"hub {key}")
 
-    def apply_feedback(self, feedback: dict[str, Any], at: datetime) -> Changes:
-        """An analyst's UNDO_LINK or SPLIT_RECORD; what cannot be applied is in ``problems``."""
+    def _stage_feedback(self, feedback: dict[str, Any]) -> list[str]:
         problems = [] if (feedback.get("reason") or "").strip() else ["a reason is required"]
         action, edge_ids = feedback["action"], []
         if action == "UNDO_LINK":
@@ -156,86 +357,107 @@ class Graph:
             edge_ids = [feedback["link_id"]]
         elif action == "SPLIT_RECORD" and feedback.get("record"):
             ref = _ref(feedback["record"])
-            node = self.nodes.get(ref)
-            if node is None:
+            node = self._view(ref)
+            if not node:
                 problems.append(f"no record {ref!r} is known")
             else:
                 edge_ids = [e for e, (_, layer, *_) in node["edges"].items() if layer == "entity"]
         else:
             problems.append(f"cannot apply {action} (UNDO_LINK needs link_id, SPLIT_RECORD record)")
         if problems:
-            return Changes(problems=problems)
+            return problems
         undone_by = {k: feedback.get(k) for k in ("feedback_id", "analyst", "agency", "reason")}
-        touched, undone = set(), []
+        touched = set()
         for edge_id in edge_ids:
             ends = self._deactivate(edge_id, {"feedback": undone_by})
             if ends:
                 touched |= ends
-                undone.append({**self.edges[edge_id]["link"], "decision": "UNDONE"})
-        changes = self._update(touched, at, f"feedback {feedback['feedback_id']}")
-        changes.undone = undone
-        return changes
+                self._pending.undone.append({**self.edges[edge_id]["link"], "decision": "UNDONE"})
+        self._touch(touched, f"feedback {feedback['feedback_id']}")
+        return []
 
-    def retract(self, alert_id: str, at: datetime) -> Changes:
-        """The alert's records leave every entity and network, the links that touched them
-        are erased (``Changes.erased``), and nothing of the alert is taken in again."""
+    def _stage_retract(self, alert_id: str) -> None:
         key = f"alert:{alert_id}"
         entry = self.ids.get(key) or {"records": []}
         if entry.get("retracted"):
-            return Changes()
+            return
         self.ids[key] = {"records": [], "retracted": True}
         removed = set(entry["records"])
         touched: set[str] = set()
-        erased: list[str] = []
-        gone: dict[str, set[str]] = {"entity": set(), "network": set()}
         for ref in sorted(removed):
-            node = self._read(ref)
-            for layer, ids in gone.items():
-                if node.get(layer):
+            node = self._view(ref)
+            for layer, ids in self._pending.gone.items():
+                if node.get(layer):  # the id before this batch: a batch relabels at its end
                     ids.add(node[layer])
             for edge_id, (other, *_) in node.get("edges", {}).items():
                 edge = self.edges.get(edge_id)
                 if edge is not None:
-                    erased += [edge_id] if "link" in edge else []
+                    if "link" in edge:
+                        self._pending.erased.append(edge_id)
                     del self.edges[edge_id]
                 if other not in removed:
                     self._read(other)["edges"].pop(edge_id, None)
                     self._dirty.add(other)
                     touched.add(other)
-            self._nodes.pop(ref)
+            self._nodes.pop(ref, None)
             self._dirty.discard(ref)
-            if ref in self.nodes:
-                del self.nodes[ref]
-        changes = self._update(touched, at, f"retraction of alert {alert_id}", gone=gone)
-        changes.erased = erased
-        return changes
+            del self.nodes[ref]
+        self._pending.touched -= removed
+        self._touch(touched, f"retraction of alert {alert_id}")
 
     def _retracted(self, alert_id: str) -> bool:
         return bool((self.ids.get(f"alert:{alert_id}") or {}).get("retracted"))
 
-    def discard(self) -> None:
-        """Forget an update that failed half-way: its node changes are not written."""
-        self._nodes.clear()
-        self._dirty.clear()
+    def _touch(self, refs: set[str], trigger: str, link_id: str | None = None) -> None:
+        """Note records whose entity or network the next flush must recompute."""
+        if not refs:
+            return
+        brought = set()
+        for ref in refs:
+            node = self._view(ref)
+            brought.add(node["country"])
+            if node["network"]:  # its id before this batch, and the span it had then
+                brought |= set(self.ids[f"network:{node['network']}"]["countries"])
+        self._pending.touched |= refs
+        self._pending.triggers.append(_Trigger(trigger, link_id, refs, brought))
 
     # -- state ----------------------------------------------------------------------------
 
-    def _node(self, ref: str, agency: str, country: str, kind: str) -> dict[str, Any]:
+    def _node(self, ref: str, agency: str, country: str, kind: str) -> None:
+        """Create the record's node unless it exists."""
+        if self._view(ref):
+            return
         node = self._read(ref)
-        if not node:
-            node.update(kind=kind, label="", described=False, agency=agency, country=country)
-            node.update(entity=None, network=None, edges={})
-            self._dirty.add(ref)
-            # Which records an alert has, so that its retraction finds them all.
-            key = f"alert:{ref.split('/', 1)[0]}"
-            entry = self.ids.get(key) or {"records": []}
-            self.ids[key] = {**entry, "records": [*entry["records"], ref]}
+        node.update(kind=kind, label="", described=False, agency=agency, country=country)
+        node.update(entity=None, network=None)
+        self._dirty.add(ref)
+        # Which records an alert has, so that its retraction finds them all.
+        key = f"alert:{ref.split('/', 1)[0]}"
+        entry = self.ids.get(key) or {"records": []}
+        self.ids[key] = {**entry, "records": [*entry["records"], ref]}
+
+    def _view(self, ref: str) -> dict[str, Any]:
+        """A node to read ({} if unknown), never to change: ``_read`` copies it for that."""
+        # The hottest call of a flush (every record of a touched network, for each edge).
+        node = self._nodes.get(ref)
+        if node is None:
+            node = self.nodes.writes.get(ref)  # flushed, not committed yet
+            if node is None:
+                node = self._cache.get(ref)
+                if node is None:
+                    node = self._cache[ref] = self.nodes.store.get(ref) or {}
+            elif node is _GONE:
+                node = {}
         return node
 
     def _read(self, ref: str) -> dict[str, Any]:
-        if ref not in self._nodes:
-            self._nodes[ref] = dict(self.nodes.get(ref) or {})
-        return self._nodes[ref]
+        """A node to change: a copy (edges included) that ``flush`` writes if it is dirty."""
+        node = self._nodes.get(ref)
+        if node is None:
+            stored = self._view(ref)
+            edges = {e: list(v) for e, v in stored["edges"].items()} if stored else {}
+            node = self._nodes[ref] = {**stored, "edges": edges}
+        return node
 
     def _edge(
         self,
@@ -276,7 +498,7 @@ class Graph:
                 continue
             component, stack = {seed}, [seed]
             while stack:
-                for other, layer, _, active in self._read(stack.pop())["edges"].values():
+                for other, layer, _, active in self._view(stack.pop())["edges"].values():
                     if active and (layer == "entity" or not entity_only) and other not in component:
                         component.add(other)
                         stack.append(other)
@@ -286,35 +508,29 @@ class Graph:
 
     # -- outputs --------------------------------------------------------------------------
 
-    def _update(
-        self,
-        touched: set[str],
-        at: datetime,
-        trigger: str,
-        link_id: str | None = None,
-        gone: dict[str, set[str]] | None = None,
-    ) -> Changes:
-        """Recompute around ``touched``; ``gone`` holds the ids of records removed meanwhile,
-        retired unless a remaining record still carries them."""
-        changes = Changes()
-        gone = gone or {"entity": set(), "network": set()}
-        if touched:
-            networks = self._components(touched, entity_only=False)
-            # Every entity of a touched network, as a merge changes their network_id too.
-            entities = self._components((r for n in networks for r in n), entity_only=True)
-            old_networks = self._relabel("network", networks)
-            old_entities = self._relabel("entity", entities)
-            # Spans before this update: a surviving id is overwritten when it is emitted.
+    def flush(self, at: datetime) -> Changes:
+        """Recompute around what was staged and return what to publish; ``commit`` writes."""
+        pending, self._pending = self._pending, _Pending()
+        changes = Changes(undone=pending.undone, erased=pending.erased)
+        old_networks: dict[str, set[str]] = {}
+        old_entities: dict[str, set[str]] = {}
+        if pending.touched:
+            networks = self._components(pending.touched, entity_only=False)
+            old_networks, moved = self._relabel("network", networks)
+            # Entities whose records changed, or whose network now has another id: the
+            # others of a touched network read as before, so they are not rebuilt.
+            entities = self._components(pending.touched | moved, entity_only=True)
+            old_entities, _ = self._relabel("entity", entities)
+            # Spans before this batch: a surviving id is overwritten when it is emitted.
             spans = {old: set(self.ids[f"network:{old}"]["countries"]) for old in old_networks}
             for members in entities:
                 self._emit("entity", members, changes, at)
             for members in networks:
                 self._emit("network", members, changes, at)
-                self._hit(members, old_networks, spans, changes, at, trigger, link_id)
-        else:
-            old_networks, old_entities = {}, {}
+                self._hit(members, old_networks, spans, changes, at, pending.triggers)
         for layer, old_to_new in (("entity", old_entities), ("network", old_networks)):
-            emptied = {old: set() for old in gone[layer] if old not in old_to_new}
+            # Ids of removed records are retired unless a remaining record still carries them.
+            emptied = {old: set() for old in pending.gone[layer] if old not in old_to_new}
             self._retire(layer, old_to_new | emptied, changes, at)
         for ref in self._dirty:
             self.nodes[ref] = self._nodes[ref]
@@ -322,19 +538,24 @@ class Graph:
         self._dirty.clear()
         return changes
 
-    def _relabel(self, layer: str, components: list[list[str]]) -> dict[str, set[str]]:
-        """Give each component its id; returns old id -> new ids of its records."""
+    def _relabel(
+        self, layer: str, components: list[list[str]]
+    ) -> tuple[dict[str, set[str]], set[str]]:
+        """Give each component its id; returns old id -> new ids of its records, and the
+        records whose id changed."""
         old_to_new: dict[str, set[str]] = {}
+        moved = set()
         for members in components:
             new = _id(layer, members[0])
             for ref in members:
-                node = self._read(ref)
-                if node[layer] is not None:
-                    old_to_new.setdefault(node[layer], set()).add(new)
-                if node[layer] != new:
-                    node[layer] = new
+                old = self._view(ref)[layer]
+                if old is not None:
+                    old_to_new.setdefault(old, set()).add(new)
+                if old != new:
+                    self._read(ref)[layer] = new
                     self._dirty.add(ref)
-        return old_to_new
+                    moved.add(ref)
+        return old_to_new, moved
 
     def _retire(
         self, layer: str, old_to_new: dict[str, set[str]], changes: Changes, at: datetime
@@ -354,7 +575,7 @@ class Graph:
             self._publish(layer, old, record, changes, at)
 
     def _emit(self, layer: str, members: list[str], changes: Changes, at: datetime) -> None:
-        nodes = [self._read(ref) for ref in members]
+        nodes = [self._view(ref) for ref in members]
         countries = sorted({n["country"] for n in nodes})
         common = {
             "status": "ACTIVE",
@@ -378,14 +599,18 @@ class Graph:
         by_entity: dict[str, list[dict[str, Any]]] = {}
         edges: dict[tuple[str, str, str], str] = {}
         for ref in members:
-            node = self._read(ref)
-            by_entity.setdefault(node["entity"], []).append(node)
+            node = self._view(ref)
+            entity = node["entity"]
+            by_entity.setdefault(entity, []).append(node)
             for edge_id, (other, layer, relation, active) in node["edges"].items():
                 if layer != "relation" or not active:
                     continue
-                ends = sorted((node["entity"], self._read(other)["entity"]))
-                if ends[0] != ends[1]:  # relation edge ids: "<relation>|<alert id>|<a>|<b>"
-                    edges.setdefault((ends[0], ends[1], relation), edge_id.split("|")[1])
+                to = self._view(other)["entity"]
+                if to == entity:
+                    continue
+                key = (entity, to, relation) if entity < to else (to, entity, relation)
+                if key not in edges:  # relation edge ids: "<relation>|<alert id>|<a>|<b>"
+                    edges[key] = edge_id.split("|")[1]
         entities = [
             {
                 "entity_id": entity_id,
@@ -434,25 +659,32 @@ class Graph:
         spans_before: dict[str, set[str]],
         changes: Changes,
         at: datetime,
-        trigger: str,
-        link_id: str | None,
+        triggers: list[_Trigger],
     ) -> None:
         """A hit when the network spans countries that none of the networks it grew from did."""
-        network_id = self._read(members[0])["network"]
-        countries = {self._read(ref)["country"] for ref in members}
+        network_id = self._view(members[0])["network"]
+        countries = {self._view(ref)["country"] for ref in members}
         spans = [spans_before[old] for old, news in old_networks.items() if network_id in news]
         if len(countries) < 2 or any(countries <= span for span in spans):
             return
         largest = max(spans, key=len, default=set())
+        new_countries = countries - largest
+        # Named after the batch's first link that brought a record (or a network) of a new
+        # country into it, else the first message that did (an alert joining records that
+        # links had met). Every recomputed network holds a record some message touched.
+        within = set(members)
+        mine = [t for t in triggers if t.refs & within]
+        bringing = [t for t in mine if t.brought & new_countries] or mine
+        trigger = next((t for t in bringing if t.link_id), bringing[0])
         ordered = sorted(countries)
         changes.hits.append(
             {
                 "hit_id": _id("hit", f"{network_id}|{','.join(ordered)}"),
                 "network_id": network_id,
                 "countries": ordered,
-                "new_countries": sorted(countries - largest),
-                "trigger": trigger,
-                "link_id": link_id,
+                "new_countries": sorted(new_countries),
+                "trigger": trigger.text,
+                "link_id": trigger.link_id,
                 "records": len(members),
                 "at": at,
             }

@@ -9,17 +9,23 @@
 
 A network can join any records, so its state cannot be split by key: the graph topic has
 one partition, and one worker of the group holds the graph while the others resolve. That
-is the stage's scaling limit; its work per alert is a walk over the networks it touches,
-small next to resolution. Outputs are keyed by entity, network and link id, so a reader
-sees each id's updates in order; versions let it (and Elasticsearch) keep the newest.
+is the stage's scaling limit. It takes its messages in batches (whatever queued up while
+the last batch ran, up to BATCH_MAX): every message changes the state at the cost of what
+it names, and each network the batch touched is rebuilt and published once, so the stage
+keeps up with a growing network by taking larger batches. Outputs are keyed by entity,
+network and link id, so a reader sees each id's updates in order; versions let it (and
+Elasticsearch) keep the newest.
 """
 
 import base64
 import json
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import faust
+from faust.streams import _current_event
 
 from borderlink import logs, topics
 from borderlink.deadletters import dead_letter
@@ -32,6 +38,12 @@ from .settings import StreamSettings
 
 log = logs.get("streams.graph")
 JSON = faust.Schema(key_serializer="json", value_serializer="json")
+Tap = Callable[[faust.TopicT], Any]
+# Graph messages are taken in batches: each network a batch touches is rebuilt and published
+# once, so under load the work per message falls as batches grow. The window is the most a
+# message waits for others when the stage is idle.
+BATCH_MAX = 1000
+BATCH_WINDOW_S = 0.1
 
 
 def _bytes(data: dict[str, Any]) -> bytes:
@@ -76,7 +88,10 @@ class GraphStage:
         await self.topic.send(key=alert_id.encode(), value=_bytes({"retract": alert_id}))
 
     @classmethod
-    def create(cls, app: faust.App, cfg: Settings, scfg: StreamSettings) -> "GraphStage":
+    def create(
+        cls, app: faust.App, cfg: Settings, scfg: StreamSettings, tap: Tap = lambda t: t
+    ) -> "GraphStage":
+        """`tap` wraps each result topic (the policy stage hears what is published)."""
         codecs = {
             name: codec(cfg.registry, name)
             for name in ("Entity", "Network", "CrossBorderHit", "Link", "Feedback", "DeadLetter")
@@ -84,17 +99,9 @@ class GraphStage:
         graph_topic = app.topic(f"{scfg.app_id}-graph", internal=True, partitions=1)
         feedback_topic = app.topic(topics.FEEDBACK)
         dlq = topics.dead_letter("feedback")
-        outputs = {
-            name: app.topic(name)
-            for name in (
-                topics.ENTITIES,
-                topics.NETWORKS,
-                topics.HITS,
-                topics.LINKS,
-                dlq,
-                topics.dead_letter("graph"),
-            )
-        }
+        results = (topics.ENTITIES, topics.NETWORKS, topics.HITS, topics.LINKS)
+        outputs = {name: tap(app.topic(name)) for name in results}
+        outputs |= {name: app.topic(name) for name in (dlq, topics.dead_letter("graph"))}
 
         def table(name: str) -> faust.Table:
             # Co-partitioned with the one-partition graph topic. No default: a missing key
@@ -104,6 +111,13 @@ class GraphStage:
         graph = Graph(
             table("graph-nodes"), table("graph-edges"), table("graph-ids"), table("graph-hubs")
         )
+
+        def forget(sender: Any, *args: Any, **kwargs: Any) -> None:
+            # Every rebalance revokes first; the graph's next holder may have written the
+            # tables since, so the decoded nodes the graph keeps are not to be trusted.
+            graph.forget()
+
+        app.on_partitions_revoked.connect(forget)
 
         async def send(topic: str, key: str, record: dict[str, Any], name: str) -> None:
             value = codecs[name].encode(record, topic)
@@ -149,38 +163,42 @@ class GraphStage:
                 message = {"feedback": record, "source": source}
                 await graph_topic.send(key=event.key, value=_bytes(message))
 
-        def apply(message: dict[str, Any]) -> Changes:
-            at = now()
-            if "records" in message:
-                return graph.add_alert(message, at)
-            if "link" in message:
-                return graph.add_link(message["link"], at, message["hub_key"])
-            if "hub" in message:
-                return graph.flag_hub(message["hub"], at)
-            if "retract" in message:
-                return graph.retract(message["retract"], at)
-            return graph.apply_feedback(message["feedback"], at)
+        async def update(events: Sequence[faust.EventT]) -> None:
+            messages, taken = [], []
+            for event in events:
+                try:
+                    messages.append(json.loads(event.value))
+                except ValueError as err:  # not ours: park it with why
+                    await reject(_source(event), f"{type(err).__name__}: {err}", "graph")
+                    continue
+                taken.append(event)
+            # faust tables write to the partition of the event in hand, which take_events()
+            # leaves unset (faust#497); the graph topic and its tables have one partition.
+            _current_event.set(weakref.ref(events[-1]))
+            batch = graph.update(messages, now())
+            try:
+                for index, err in batch.errors.items():
+                    source = _source(taken[index])
+                    await reject(source, f"{type(err).__name__}: {err}", "graph")
+                    log.error("graph update failed", offset=source["offset"], exc_info=err)
+                for index, problems in batch.problems.items():
+                    await reject(messages[index]["source"], "; ".join(problems))
+                for index, undone in batch.undone.items():
+                    feedback_id = messages[index]["feedback"]["feedback_id"]
+                    log.info("feedback applied", feedback_id=feedback_id, undone=undone)
+                await publish(batch.changes)
+            except BaseException:  # unsent (a stop, a crash): read again, computed again
+                graph.discard()
+                raise
+            # The state after the outputs: stopped in between, the batch is read again and
+            # sends them again (the same versions), instead of finding them applied.
+            graph.commit()
 
         @app.agent(graph_topic)
         async def update_graph(stream: faust.StreamT) -> None:
-            async for event in stream.events():
-                message = json.loads(event.value)
-                try:
-                    changes = apply(message)
-                except Exception as err:  # a bug must not lose the input: park it with why
-                    graph.discard()
-                    await reject(_source(event), f"{type(err).__name__}: {err}", "graph")
-                    log.exception("graph update failed", offset=event.message.offset)
-                    continue
-                if "feedback" in message:
-                    if changes.problems:
-                        await reject(message["source"], "; ".join(changes.problems))
-                    else:
-                        log.info(
-                            "feedback applied",
-                            feedback_id=message["feedback"]["feedback_id"],
-                            undone=[link["link_id"] for link in changes.undone],
-                        )
-                await publish(changes)
+            # A batch's events are acked (and their offsets committed) after its outputs
+            # were sent: take_events() acks when the loop body is done with the batch.
+            async for events in stream.take_events(BATCH_MAX, within=BATCH_WINDOW_S):
+                await update(events)
 
         return cls(graph_topic)

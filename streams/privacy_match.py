@@ -24,7 +24,8 @@ than `hub_size` records is a hub and stops producing candidates, as in
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import secrets
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -380,8 +381,10 @@ class DisclosureRequest:
     requester: str
     holder: str
     purpose: str  # why, in words: logged in the audit trail and shown to the holder
+    case_ref: str  # the requester's case: a disclosure is always for one
+    user: str | None = None
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, str | None]:
         return dict(vars(self))
 
 
@@ -396,17 +399,32 @@ class DisclosureDecision:
     status: DisclosureStatus
     reason: str
     contact: str | None = None
+    user: str | None = None
 
     def to_json(self) -> dict[str, str | None]:
         return {**vars(self), "status": str(self.status)}
 
 
-def request_disclosure(notice: HitNotice, purpose: str) -> DisclosureRequest:
+def request_id(hit: str, requester: str) -> str:
+    """One request per hit and requester: asking again is the same request."""
+    return hashlib.sha256(f"{hit}|{requester}".encode()).hexdigest()[:32]
+
+
+def request_disclosure(
+    notice: HitNotice, purpose: str, case_ref: str, user: str | None = None
+) -> DisclosureRequest:
     if not purpose.strip():
         raise ValueError("a disclosure request must state its purpose")
-    digest = hashlib.sha256(f"{notice.hit_id}|{notice.recipient_agency}".encode()).hexdigest()
+    if not case_ref.strip():
+        raise ValueError("a disclosure request must name the case it is for")
     return DisclosureRequest(
-        digest[:32], notice.hit_id, notice.recipient_agency, notice.match_agency, purpose
+        request_id(notice.hit_id, notice.recipient_agency),
+        notice.hit_id,
+        notice.recipient_agency,
+        notice.match_agency,
+        purpose,
+        case_ref,
+        user,
     )
 
 
@@ -416,11 +434,186 @@ def decide_disclosure(
     approve: bool,
     reason: str,
     contact: str | None = None,
+    user: str | None = None,
 ) -> DisclosureDecision:
-    """Only the holder decides; a denial carries no contact."""
+    """Only the holder decides; an approval names a contact point, a denial none."""
     if agency != request.holder:
         raise PermissionError(f"{agency} does not hold the record: only {request.holder} decides")
+    if not reason.strip():
+        raise ValueError("a decision must give its reason")
+    if approve and not (contact or "").strip():
+        raise ValueError("an approval must name the contact point the holder shares through")
     status = DisclosureStatus.APPROVED if approve else DisclosureStatus.DENIED
     return DisclosureDecision(
-        request.request_id, request.hit_id, agency, status, reason, contact if approve else None
+        request.request_id,
+        request.hit_id,
+        agency,
+        status,
+        reason,
+        contact if approve else None,
+        user,
     )
+
+
+class Refused(ValueError):
+    """A disclosure event the worker does not pass on; the message says why."""
+
+
+class SurvivorState:
+    """What the worker keeps about protected records, over mappings (faust tables in the
+    worker, dicts in tests) so that it survives restarts and moves between workers:
+
+    - ``records``: ref -> {"seq", "agency", "tokens"}, in arrival order (``seq``);
+    - ``hits``: hit_id -> {"refs": {agency: its record ref}, "strength", "epoch"}: the
+      hits notified, which disclosure requests must name;
+    - ``requests``: request_id -> {"request", "decision"} as passed on;
+    - ``retracted``: alert_id -> True: its records make no further hits;
+    - ``meta``: "records" (how many are stored) and "hit_secret" (hit ids' key, made
+      once, so replays repeat ids).
+
+    The matchers (one per key epoch) are in memory, rebuilt from ``records`` whenever
+    they are not at its count: after a restart, or when the partition comes back from
+    another worker. Each change is computed first and written by ``save`` (or the
+    ``record_*`` methods) once the caller has sent what it found, so a failed send
+    retries the whole message.
+    """
+
+    def __init__(
+        self,
+        records: MutableMapping[str, Any],
+        hits: MutableMapping[str, Any],
+        requests: MutableMapping[str, Any],
+        retracted: MutableMapping[str, Any],
+        meta: MutableMapping[str, Any],
+        policy: MatchPolicy = DEFAULT_POLICY,
+        hub_size: int = HUB_SIZE,
+    ) -> None:
+        self.records, self.hits, self.requests = records, hits, requests
+        self.retracted, self.meta = retracted, meta
+        self.policy, self.hub_size = policy, hub_size
+        self._matchers: dict[str, TokenMatcher] = {}
+        self._loaded = 0  # records the matchers hold, to compare with meta["records"]
+        self._new: list[ProtectedRecord] = []
+        self._found: list[HitNotice] = []
+
+    def _secret(self) -> bytes:
+        if self.meta.get("hit_secret") is None:
+            self.meta["hit_secret"] = secrets.token_hex(32)
+        return bytes.fromhex(self.meta["hit_secret"])
+
+    def _matcher(self, epoch: str) -> TokenMatcher:
+        if epoch not in self._matchers:
+            self._matchers[epoch] = TokenMatcher(self.policy, self.hub_size)
+        return self._matchers[epoch]
+
+    def _sync(self) -> None:
+        stored = self.meta.get("records") or 0
+        if self._loaded == stored and not self._new:
+            return
+        self._matchers, self._new, self._found = {}, [], []
+        for ref, value in sorted(self.records.items(), key=lambda item: item[1]["seq"]):
+            tokens = PersonTokens.from_json(value["tokens"])
+            self._matcher(tokens.epoch).add(ProtectedRecord(ref, value["agency"], tokens))
+        self._loaded = stored
+
+    def _live(self, record: ProtectedRecord) -> bool:
+        return not self.retracted.get(record.ref.partition("/")[0])
+
+    def match(self, records: Iterable[ProtectedRecord]) -> list[HitNotice]:
+        """Index the records and return the notices of hits not notified before; a
+        record seen before (a replay) is skipped. ``save`` stores them."""
+        self._sync()
+        secret = self._secret()
+        for record in records:
+            seen = record.ref in self.records or any(r.ref == record.ref for r in self._new)
+            if seen or not self._live(record):
+                continue
+            for other, decision in self._matcher(record.tokens.epoch).match(record):
+                if self._live(other):
+                    found = notices(secret, record, other, decision)
+                    self._found += [n for n in found if n.hit_id not in self.hits]
+            self._new.append(record)
+        return list(self._found)
+
+    def save(self) -> None:
+        seq = self.meta.get("records") or 0
+        for record in self._new:
+            seq += 1
+            self.records[record.ref] = {
+                "seq": seq,
+                "agency": record.agency,
+                "tokens": record.tokens.to_json(),
+            }
+        for notice in self._found:
+            hit = self.hits.get(notice.hit_id) or {
+                "refs": {},
+                "strength": str(notice.strength),
+                "epoch": notice.epoch,
+            }
+            hit["refs"][notice.recipient_agency] = notice.record_ref
+            self.hits[notice.hit_id] = hit
+        self.meta["records"] = self._loaded = seq
+        self._new, self._found = [], []
+
+    def retract(self, alert_id: str) -> None:
+        self.retracted[alert_id] = True
+
+    def check_request(self, sender: str, request: Mapping[str, Any]) -> bool:
+        """A request read from in.<sender>.disclosures: True to pass it on to its holder,
+        False for a replay of one passed on already; Refused with the reason otherwise."""
+        hit_id, requester = request["hit_id"], request["requester"]
+        if requester != sender:
+            raise Refused(f"a request on in.{sender}.disclosures names {requester} as requester")
+        hit = self.hits.get(hit_id)
+        if hit is None or sender not in hit["refs"]:
+            raise Refused(f"{sender} received no notice of hit {hit_id}")
+        holder = next(agency for agency in hit["refs"] if agency != sender)
+        if request["holder"] != holder:
+            raise Refused(f"hit {hit_id}: the matching record is {holder}'s")
+        if request["request_id"] != request_id(hit_id, sender):
+            raise Refused(f"request_id {request['request_id']} is not that of hit {hit_id}")
+        if not request["purpose"].strip() or not request["case_ref"].strip():
+            raise Refused("a disclosure request must state its purpose and its case")
+        earlier = self.requests.get(request["request_id"])
+        if earlier is None:
+            return True
+        if earlier["request"] == request:
+            return False
+        raise Refused(f"{sender} requested disclosure of hit {hit_id} already")
+
+    def check_decision(self, sender: str, decision: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A decision read from in.<sender>.disclosures: the request it answers (to pass it
+        on to its requester), None for a replay; Refused with the reason otherwise."""
+        entry = self.requests.get(decision["request_id"])
+        if entry is None:
+            raise Refused(f"no disclosure request {decision['request_id']}")
+        request = entry["request"]
+        if decision["holder"] != sender:
+            raise Refused(f"a decision on in.{sender}.disclosures names {decision['holder']}")
+        if sender != request["holder"]:
+            raise Refused(
+                f"{sender} does not hold the record of hit {request['hit_id']}: "
+                f"only {request['holder']} decides"
+            )
+        if decision["hit_id"] != request["hit_id"]:
+            raise Refused(f"request {decision['request_id']} is about hit {request['hit_id']}")
+        approved = decision["status"] == DisclosureStatus.APPROVED
+        if not decision["reason"].strip() or approved != bool(decision.get("contact")):
+            raise Refused("a decision gives a reason, and a contact point if and only if approved")
+        if entry.get("decision") is None:
+            return dict(request)
+        if entry["decision"] == decision:
+            return None
+        raise Refused(f"request {decision['request_id']} was decided already")
+
+    def record_request(self, request: Mapping[str, Any]) -> None:
+        self.requests[request["request_id"]] = {"request": dict(request), "decision": None}
+
+    def record_decision(self, decision: Mapping[str, Any]) -> None:
+        entry = self.requests[decision["request_id"]]
+        self.requests[decision["request_id"]] = {**entry, "decision": dict(decision)}
+
+    def record_of(self, hit_id: str, agency: str) -> str | None:
+        """The ref of ``agency``'s own record in a hit, for its audit records."""
+        hit = self.hits.get(hit_id) or {"refs": {}}
+        return hit["refs"].get(agency)

@@ -6,6 +6,8 @@ groups and index prefixes, so a reused stack needs no cleaning.
 """
 
 import os
+import secrets
+import string
 import subprocess
 import threading
 import uuid
@@ -22,7 +24,7 @@ from borderlink.serde import registry_client
 from borderlink.settings import ElasticsearchSettings, KafkaSettings, RegistrySettings, Settings
 from deploy.local import Stack, StackSettings
 from deploy.local.settings import REPO_ROOT
-from tests.helpers import start_worker, wait_for
+from tests.helpers import SESSION_START_MS, start_worker, wait_for
 
 STACK_TESTS = ("integration", "e2e")
 
@@ -79,12 +81,14 @@ def config(stack: Stack, run_id: str) -> Settings:
 
 @pytest.fixture(scope="session")
 def client_env(stack: Stack, config: Settings) -> dict[str, str]:
-    """Environment for subprocesses (CLI, worker) that points them at the test stack."""
+    """Environment for subprocesses (CLI, worker) that points them at the test stack, with
+    a network key of the session's own for the agencies' survivor tokens."""
     return {
         **os.environ,
         **stack.settings.client_env(),
         "BORDERLINK_ELASTICSEARCH__INDEX_PREFIX": config.elasticsearch.index_prefix,
         "BORDERLINK_LOG_FORMAT": "json",
+        "BORDERLINK_PRIVACY_KEY": f"base64:{secrets.token_urlsafe(32)}",
     }
 
 
@@ -97,16 +101,30 @@ def registered(config: Settings) -> dict[str, int]:
 
 @pytest.fixture(scope="session")
 def agencies(config: Settings, run_id: str, registered: dict[str, int]) -> dict[str, str]:
-    """Two agencies in two countries, fresh for this session, with their topics created."""
-    ids = {"PA": f"pa.migracion-{run_id}", "CO": f"co.uiaf-{run_id}"}
+    """Agencies in three countries, fresh for this session, with their topics created: three
+    that publish, and the prosecutors whose investigators search (API and console tests)."""
+    ids = {"PA": f"pa.migracion-{run_id}", "CO": f"co.uiaf-{run_id}", "TT": f"tt.ctu-{run_id}"}
+    ids |= {"CO_API": f"co.fiscalia-api-{run_id}", "CO_CONSOLE": f"co.fiscalia-{run_id}"}
     admin = AdminClient(config.kafka.librdkafka())
-    topics.provision(admin, [*topics.pipeline_topics(), *(topics.inbound(a) for a in ids.values())])
+    agency_topics = [t for a in ids.values() for t in topics.agency_topics(a)]
+    topics.provision(admin, [*topics.pipeline_topics(), *agency_topics])
     return ids
+
+
+@pytest.fixture(scope="session")
+def policy_dir(agencies: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's sharing agreements: tests/integration/policy with its agency ids."""
+    directory = tmp_path_factory.mktemp("policy")
+    for template in (REPO_ROOT / "tests" / "integration" / "policy").glob("*.toml"):
+        text = string.Template(template.read_text()).substitute(agencies)
+        (directory / template.name).write_text(text)
+    return directory
 
 
 @pytest.fixture(scope="session")
 def worker(
     agencies: dict[str, str],
+    policy_dir: Path,
     client_env: dict[str, str],
     run_id: str,
     tmp_path_factory: pytest.TempPathFactory,
@@ -117,6 +135,7 @@ def worker(
         **client_env,
         "BORDERLINK_STREAMS_APP_ID": f"streams-{run_id}",
         "BORDERLINK_STREAMS_DATADIR": str(log_path.parent / "state"),
+        "BORDERLINK_STREAMS_POLICY_DIR": str(policy_dir),
         "BORDERLINK_STREAMS_INBOUND_TOPICS": "["
         + ",".join(f'"{topics.inbound(a)}"' for a in agencies.values())
         + "]",
@@ -133,7 +152,9 @@ def sink(config: Settings, run_id: str) -> Iterator[Any]:
     from consumers import ElasticsearchSink, SinkSettings
 
     stop = threading.Event()
-    sink = ElasticsearchSink(config, SinkSettings(group_id=f"sink-{run_id}"))
+    # From the session's start: a reused stack holds every earlier session's records.
+    scfg = SinkSettings(group_id=f"sink-{run_id}", start_at_ms=SESSION_START_MS)
+    sink = ElasticsearchSink(config, scfg)
     thread = threading.Thread(target=sink.run, kwargs={"should_stop": stop.is_set}, daemon=True)
     thread.start()
     # Ready once its indices exist: tests may search before the first record arrives.

@@ -174,25 +174,31 @@ def run_surname(run_id: str, cyrillic: bool = False) -> str:
 
 
 def resolved_person(
-    es: Any, prefix: str, alert_id: str, records: int = 2, entities: int = 4
+    es: Any, prefix: str, alert_id: str, records: int = 2, entities: int = 4, agency: str = ""
 ) -> dict[str, Any] | None:
     """The current person entity of the alert once Elasticsearch holds all of it: its
     ``records`` records merged, its network of ``entities`` entities, their alerts and the
-    links that merged them (the sink indexes topics in no particular order). None until then."""
+    links that merged them (the sink indexes topics in no particular order). None until then.
+    With ``agency``: all of it in that agency's views, which is what the API searches."""
     es.indices.refresh(index=f"{prefix}-*")
+
+    def index(name: str) -> str:
+        return f"{prefix}-view-{agency}-{name}" if agency else f"{prefix}-{name}"
+
+    if agency and not es.indices.exists_alias(name=index("entities")):
+        return None  # the sink has not created the agency's views yet
     person_of = [
         {"term": {"members.alert_id": alert_id}},
         {"term": {"kind": "PERSON"}},
         {"term": {"status": "ACTIVE"}},
     ]
-    people = es.search(index=f"{prefix}-entities", query={"bool": {"filter": person_of}})
+    people = es.search(index=index("entities"), query={"bool": {"filter": person_of}})
     found = [h["_source"] for h in people["hits"]["hits"]]
     if not found or len(found[0]["members"]) != records:
         return None
-    network = es.options(ignore_status=404).get(
-        index=f"{prefix}-networks", id=found[0]["network_id"]
-    )
-    if not network.body.get("found") or len(network["_source"]["entities"]) != entities:
+    network_of = {"term": {"network_id": found[0]["network_id"]}}
+    networks = es.search(index=index("networks"), query=network_of)["hits"]["hits"]
+    if not networks or len(networks[0]["_source"]["entities"]) != entities:
         return None
     alert_ids = sorted({m["alert_id"] for m in found[0]["members"]})
     merging = [
@@ -200,6 +206,6 @@ def resolved_person(
         {"term": {"decision": "MATCH"}},
         {"terms": {"left.alert_id": alert_ids}},
     ]
-    links = es.count(index=f"{prefix}-links", query={"bool": {"filter": merging}})["count"]
-    alerts = es.count(index=f"{prefix}-alerts", query={"ids": {"values": alert_ids}})["count"]
+    links = es.count(index=index("links"), query={"bool": {"filter": merging}})["count"]
+    alerts = es.count(index=index("alerts"), query={"terms": {"alert_id": alert_ids}})["count"]
     return found[0] if links >= records - 1 and alerts == len(alert_ids) else None

@@ -6,10 +6,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from borderlink.settings import Settings
+from consumers.search import NoView as NoSearchView
 from consumers.search import Search
 from consumers.sink import elasticsearch_client
 
-from .app import SearchLayer, create_app
+from .app import NoView, SearchLayer, create_app
 from .audit import AuditLog, AuditSink, AuditUnavailable, audit_event
 from .caller import AGENCY_HEADER, CASE_HEADER, USER_HEADER, Caller, read_caller
 from .settings import ApiSettings
@@ -23,6 +24,7 @@ __all__ = [
     "AuditSink",
     "AuditUnavailable",
     "Caller",
+    "NoView",
     "SearchLayer",
     "audit_event",
     "build_app",
@@ -32,7 +34,7 @@ __all__ = [
 
 
 def build_app(config: Settings, api: ApiSettings | None = None) -> FastAPI:
-    """The API on the real search indices and audit topic of ``config``."""
+    """The API on the agencies' views of the real indices, and the audit topic of ``config``."""
     audit = AuditLog(config, (api or ApiSettings()).audit_timeout_s)
 
     @asynccontextmanager
@@ -40,5 +42,12 @@ def build_app(config: Settings, api: ApiSettings | None = None) -> FastAPI:
         yield
         audit.close()  # deliver what is in flight before the process ends
 
-    search = Search(elasticsearch_client(config), config.elasticsearch.index_prefix)
-    return create_app(search, audit, lifespan)
+    es, prefix = elasticsearch_client(config), config.elasticsearch.index_prefix
+
+    def views(agency: str) -> Search:
+        try:
+            return Search(es, prefix, agency)
+        except NoSearchView as err:
+            raise NoView(str(err)) from err
+
+    return create_app(views, audit, lifespan)

@@ -60,11 +60,17 @@ def _found(value: T | None, entity_id: str) -> T:
     return value
 
 
+class NoView(LookupError):
+    """Raised by a `views` factory for an agency nothing is released to."""
+
+
 def create_app(
-    search: SearchLayer,
+    views: Callable[[str], SearchLayer],
     audit: AuditSink,
     lifespan: Callable[[FastAPI], Any] | None = None,
 ) -> FastAPI:
+    """`views(agency)`: search over what the policy stage released to that agency (its
+    views), never over everything; raises NoView for an agency with none."""
     # No /docs or /redoc: their pages load scripts from a CDN, which deployments cannot reach
     # (and should not: it would tell a third party who reads the API). /openapi.json stays.
     app = FastAPI(
@@ -111,9 +117,19 @@ def create_app(
             )
         return response
 
+    def view(request: Request) -> SearchLayer:
+        agency = read_caller(request.headers).agency
+        try:
+            return views(agency)
+        except NoView as err:
+            raise HTTPException(403, str(err)) from err
+
+    View = Annotated[SearchLayer, Depends(view)]
+
     @app.get("/api/search", dependencies=[Depends(audited("SEARCH"))])
     def search_persons(
         request: Request,
+        search: View,
         q: Annotated[str, Query(min_length=1, max_length=200, description="a name, any script")],
         size: Annotated[int, Query(ge=1, le=50)] = 10,
     ) -> dict[str, Any]:
@@ -125,6 +141,7 @@ def create_app(
     @app.get("/api/lookup", dependencies=[Depends(audited("LOOKUP"))])
     def lookup(
         request: Request,
+        search: View,
         kind: Annotated[str, Query(description=f"one of {', '.join(KINDS)}")],
         value: Annotated[str, Query(min_length=1, max_length=300)],
         country: Annotated[str | None, Query(max_length=3)] = None,
@@ -139,19 +156,19 @@ def create_app(
         return result
 
     @app.get("/api/entities/{entity_id}", dependencies=[Depends(audited("VIEW_ENTITY"))])
-    def entity(request: Request, entity_id: str) -> EntityHit:
+    def entity(request: Request, entity_id: str, search: View) -> EntityHit:
         found = _found(search.entity(entity_id), entity_id)
         disclosed(request, 1)
         return found
 
     @app.get("/api/entities/{entity_id}/network", dependencies=[Depends(audited("VIEW_NETWORK"))])
-    def network(request: Request, entity_id: str) -> NetworkView:
+    def network(request: Request, entity_id: str, search: View) -> NetworkView:
         found = _found(search.network(entity_id), entity_id)
         disclosed(request, len(found.network["entities"]))
         return found
 
     @app.get("/api/entities/{entity_id}/timeline", dependencies=[Depends(audited("TIMELINE"))])
-    def timeline(request: Request, entity_id: str) -> dict[str, Any]:
+    def timeline(request: Request, entity_id: str, search: View) -> dict[str, Any]:
         sightings = _found(search.timeline(entity_id), entity_id)
         disclosed(request, len(sightings))
         return {"entity_id": entity_id, "sightings": sightings}

@@ -10,7 +10,7 @@ from .alerts import AlertHit, search_names
 from .entities import EntityHit
 from .identifiers import KINDS, IdentifierQuery, identifier_key
 from .links import why
-from .service import Search
+from .service import NoView, Search
 from .views import LookupResult, NetworkView, Sighting
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "IdentifierQuery",
     "LookupResult",
     "NetworkView",
+    "NoView",
     "Search",
     "Sighting",
     "identifier_key",

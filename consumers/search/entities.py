@@ -53,8 +53,11 @@ def with_links(es: Elasticsearch, links_index: str, hits: list[EntityHit]) -> li
 
 
 def get_entity(es: Elasticsearch, index: str, entity_id: str) -> EntityHit | None:
-    found = es.options(ignore_status=404).get(index=index, id=entity_id)
-    return EntityHit.from_source(found["_source"]) if found.body.get("found") else None
+    # A search, not a GET by id: an agency's view is a filtered alias, which a GET ignores,
+    # and its copies are keyed by recipient too.
+    response = es.search(index=index, query={"term": {"entity_id": entity_id}}, size=1)
+    hits = response["hits"]["hits"]
+    return EntityHit.from_source(hits[0]["_source"]) if hits else None
 
 
 def entities_holding(es: Elasticsearch, index: str, refs: Iterable[Ref]) -> list[EntityHit]:

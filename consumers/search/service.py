@@ -18,10 +18,25 @@ from .views import (
 )
 
 
+class NoView(LookupError):
+    """The agency has no view: no sharing agreement names it, so nothing is released to it."""
+
+
 class Search:
-    def __init__(self, es: Elasticsearch, prefix: str) -> None:
+    """Searches the pipeline's full indices, or with `agency` only that agency's views: what
+    the policy stage released to it, in the same shapes (consumers.indices.create_views)."""
+
+    def __init__(self, es: Elasticsearch, prefix: str, agency: str | None = None) -> None:
         self.es = es
         self.index = {name: spec.name for name, spec in indices.specs(prefix).items()}
+        if agency is not None:
+            views = indices.views(prefix, agency)
+            if not es.indices.exists_alias(name=views["entities"]):
+                raise NoView(
+                    f"agency {agency!r} has no view: no sharing agreement releases anything "
+                    "to it (ask the operators to add it to one)"
+                )
+            self.index |= views
 
     def persons(self, text: str, size: int = 10) -> list[EntityHit]:
         """Person entities named like ``text``, best first, each with its links."""

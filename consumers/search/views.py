@@ -80,7 +80,7 @@ def fetch_alerts(es: Elasticsearch, index: str, alert_ids: list[str]) -> list[di
         return []
     response = es.search(
         index=index,
-        query={"ids": {"values": sorted(set(alert_ids))}},
+        query={"terms": {"alert_id": sorted(set(alert_ids))}},  # by field: views hold copies
         size=MAX_ALERTS,
         source_excludes=["search", "indexed_at"],
     )
@@ -88,12 +88,16 @@ def fetch_alerts(es: Elasticsearch, index: str, alert_ids: list[str]) -> list[di
 
 
 def fetch_network(es: Elasticsearch, index: str, network_id: str) -> dict[str, Any] | None:
-    found = es.options(ignore_status=404).get(
-        index=index, id=network_id, source_excludes=["indexed_at"]
+    response = es.search(
+        index=index,
+        query={"term": {"network_id": network_id}},  # by field: a view is a filtered alias
+        size=1,
+        source_excludes=["indexed_at"],
     )
-    if not found.body.get("found") or found["_source"]["status"] != "ACTIVE":
+    hits = response["hits"]["hits"]
+    if not hits or hits[0]["_source"]["status"] != "ACTIVE":
         return None
-    return found["_source"]
+    return hits[0]["_source"]
 
 
 def fetch_hits(es: Elasticsearch, index: str, network_id: str) -> list[dict[str, Any]]:

@@ -1,9 +1,11 @@
-"""Subscriptions: analysts' standing queries over every alert, entity and link.
+"""Subscriptions: analysts' standing queries over the alerts, entities and links shared to
+their agency.
 
 ``new_subscription`` builds a definition from what the analyst typed, ``publish_subscription``
 puts it on the compacted ``subscriptions`` topic (``remove_subscription``: a tombstone), and
-``SubscriptionMatcher`` percolates each record against all of them, sending matches to
-``sub.<analyst>``. ``tail`` prints any correlation topic, or an analyst's matches, readably.
+``SubscriptionMatcher`` percolates each agency's copies (``out.<agency>.shared``) against
+that agency's subscriptions, sending matches to ``sub.<analyst>``. ``tail`` prints any
+correlation topic, or an analyst's matches, readably.
 """
 
 from .matcher import MatcherStats, SubscriptionMatcher

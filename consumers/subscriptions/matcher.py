@@ -1,14 +1,19 @@
-"""The subscription matcher: standing queries over every alert, entity and link.
+"""The subscription matcher: analysts' standing queries over what was shared to their agency.
 
 It reads the compacted ``subscriptions`` topic from its start (so a restart rebuilds the
 exact set, tombstones included) into the ``<prefix>-subscriptions`` index, then, batch by
-batch, percolates ``alerts.valid``, ``corr.entities`` and ``corr.links`` and sends each match
-to ``sub.<analyst>`` (keyed by subscription id) with an AuditEvent of the delivery.
+batch, percolates the ``Share`` records of every ``out.<agency>.shared`` topic (a regex
+subscription: agencies onboarded later are picked up) and sends each match to
+``sub.<analyst>`` (keyed by subscription id) with an AuditEvent of the delivery.
+
+A share is its recipient's copy, cut by the policy stage (``docs/sharing.md``), and only
+subscriptions of that agency may match it: an analyst receives nothing that was not
+released to their agency. Revocations, networks and hits carry nothing for rules to match.
 
 At-least-once with idempotent matches, like the sink: match ids are derived from the
-subscription and the record's version, and offsets are committed only once every match,
-audit record and dead letter of the batch is delivered. What cannot be read or run goes
-to ``dlq.subscriptions`` with the reason: invalid definitions, undecodable records.
+subscription, the record and the share's version, and offsets are committed only once every
+match, audit record and dead letter of the batch is delivered. What cannot be read or run
+goes to ``dlq.subscriptions`` with the reason: invalid definitions, undecodable shares.
 """
 
 import uuid
@@ -26,25 +31,21 @@ from borderlink.deadletters import for_message
 from borderlink.serde import codec, now
 from borderlink.settings import Settings, settings
 from consumers import indices
-from consumers.sink import elasticsearch_client
+from consumers.sink import SHARED, elasticsearch_client
 
 from .delivery import Deliveries, reliable_producer
 from .percolate import BatchSearchPercolator, Percolator, StoredPercolator, has_percolator
-from .records import Candidate, from_alert, from_entity, from_link
+from .records import Candidate, from_share
 from .rules import SubscriptionInvalid, decoded, match_id, problems, reasons, rule_query
 from .settings import MatcherSettings
 from .store import read_to_end
 
 log = logs.get("consumers.subscriptions")
 
-# topic -> (its record, how it becomes a Candidate; None: nothing to match)
-SOURCES: dict[str, tuple[str, Callable[[dict[str, Any]], Candidate | None]]] = {
-    topics.VALID_ALERTS: ("Alert", from_alert),
-    topics.ENTITIES: ("Entity", from_entity),
-    topics.LINKS: ("Link", from_link),
-}
 STAGE = "subscriptions"
-# Audit ids derive from match ids, so a replayed delivery overwrites its audit document.
+# Audit ids derive from match ids, so a replayed delivery repeats its audit id; the sink
+# writes audit records with op_type=create, so Elasticsearch refuses the replay and the
+# first record stands.
 AUDIT_NAMESPACE = uuid.UUID("6f1d3c2e-5b7a-4e0f-9c8d-2a4b6e8f0a1c")
 
 
@@ -103,10 +104,7 @@ class SubscriptionMatcher:
         self.es = elasticsearch_client(self.cfg)
         self.prefix = self.cfg.elasticsearch.index_prefix
         registry = self.cfg.registry
-        self.sources = {
-            topic: (codec(registry, record), to_candidate)
-            for topic, (record, to_candidate) in SOURCES.items()
-        }
+        self.shares = codec(registry, "Share")
         self.definitions = codec(registry, "Subscription")
         self.matches = codec(registry, "SubscriptionMatch")
         self.audit = codec(registry, "AuditEvent")
@@ -205,7 +203,7 @@ class SubscriptionMatcher:
         self.stats.dead_lettered += 1
         log.warning("dead letter", stage=STAGE, topic=msg.topic(), reason=str(error)[:500])
 
-    # -- records ---------------------------------------------------------------------------
+    # -- shares ----------------------------------------------------------------------------
 
     def _candidates(
         self, messages: list[Message], producer: Producer
@@ -216,11 +214,10 @@ class SubscriptionMatcher:
                 log.error("kafka error", error=msg.error().str())
                 continue
             if msg.value() is None:
-                continue  # a tombstone: a retraction erased the record, nothing to match
-            record_codec, to_candidate = self.sources[msg.topic()]
+                continue  # a tombstone, as the sink reads it: nothing to match
             try:
-                candidate = to_candidate(record_codec.decode(msg.value(), msg.topic()))
-            except Exception as err:  # undecodable record: DLQ with its bytes, never dropped
+                candidate = from_share(self.shares.decode(msg.value(), msg.topic()))
+            except Exception as err:  # undecodable share: DLQ with its bytes, never dropped
                 self._dead_letter(producer, msg, err)
                 continue
             if candidate is not None:
@@ -230,17 +227,24 @@ class SubscriptionMatcher:
     def match(
         self, candidates: list[tuple[Message, Candidate]], producer: Producer
     ) -> list[dict[str, Any]]:
-        """Percolate, several documents per request; one SubscriptionMatch per hit. A chunk
-        Elasticsearch refuses is split, and a record it refuses alone is dead-lettered."""
+        """Percolate, several documents per request; one SubscriptionMatch per hit of a
+        subscription of the share's recipient. A chunk Elasticsearch refuses is split, and a
+        record it refuses alone is dead-lettered."""
         assert self.percolator is not None, "prepare() first"
-        if not self.active:
-            return []
+        subscribed = {sub["agency"] for sub in self.active.values()}
+        # Copies for agencies nobody subscribes for cannot match: no request for them.
+        candidates = [(msg, c) for msg, c in candidates if c.recipient in subscribed]
         matches, size = [], self.mcfg.percolate_chunk
         chunks = [candidates[start : start + size] for start in range(0, len(candidates), size)]
         while chunks:
             chunk = chunks.pop(0)
+            recipients = {c.recipient for _, c in chunk}
+            # The batch search runs only these; stored queries all run, their hits are cut.
+            subscriptions = {
+                sid: sub for sid, sub in self.active.items() if sub["agency"] in recipients
+            }
             try:
-                hits = self.percolator.percolate([c.document for _, c in chunk], self.active)
+                hits = self.percolator.percolate([c.document for _, c in chunk], subscriptions)
             except (BadRequestError, BulkIndexError) as err:
                 if len(chunk) == 1:
                     self._dead_letter(producer, chunk[0][0], f"elasticsearch refused: {err}")
@@ -249,11 +253,11 @@ class SubscriptionMatcher:
                 continue
             finally:
                 self.stats.requests += 1
-            matches += [
-                match_record(self.active[hit.subscription_id], chunk[hit.slot][1], hit.clauses)
-                for hit in hits
-                if hit.subscription_id in self.active  # removed while the query ran
-            ]
+            for hit in hits:
+                sub, found = subscriptions.get(hit.subscription_id), chunk[hit.slot][1]
+                # Another agency's stored query (or one no longer active): not for this copy.
+                if sub is not None and sub["agency"] == found.recipient:
+                    matches.append(match_record(sub, found, hit.clauses))
         return matches
 
     def process(self, consumer: Consumer, definitions: Consumer, producer: Producer) -> int:
@@ -296,13 +300,16 @@ class SubscriptionMatcher:
                 "group.id": self.mcfg.group_id,
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
+                # The regex subscription sees an agency onboarded later after the next
+                # metadata refresh: every 10 s, as the sink, not librdkafka's 5 min.
+                "topic.metadata.refresh.interval.ms": 10_000,
             }
         )
         producer = reliable_producer(self.cfg)
         try:
             self.catch_up(definitions, producer)
-            consumer.subscribe(list(self.sources))
-            log.info("matcher started", topics=list(self.sources), group=self.mcfg.group_id)
+            consumer.subscribe([SHARED.pattern])
+            log.info("matcher started", topics=SHARED.pattern, group=self.mcfg.group_id)
             while not should_stop():
                 if self.process(consumer, definitions, producer):
                     stats = self.stats

@@ -1,5 +1,6 @@
 """Records as subscriptions read them: an alert, an entity or a link reduced to the fields that
-rules name (``consumers.indices.PERCOLATED_PROPERTIES``), plus what a match reports.
+rules name (``consumers.indices.PERCOLATED_PROPERTIES``), plus what a match reports. The
+matcher reads them as an agency received them: the payload of a ``Share`` (``from_share``).
 
 Names are the sink's own derived fields (``consumers.documents``: folded, any script), and
 identifiers the worker's own keys (``streams.identifiers``), so a subscription matches what
@@ -7,6 +8,7 @@ search finds and what the worker links.
 """
 
 import math
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from consumers.documents import alert_document, entity_document, search_fields
@@ -20,10 +22,12 @@ class Candidate(NamedTuple):
 
     source: str  # SubscriptionSource: ALERT, ENTITY, LINK
     record_id: str
-    revision: str  # what makes an update a new match: an entity's version, a link's decision
+    # What makes an update a new match: an entity's version, a link's decision; a share's version.
+    revision: str
     document: dict[str, Any]  # {"record": {...}}, the fields rules read
     labels: list[str]
     version: int | None = None
+    recipient: str | None = None  # the agency it was shared to: only its subscriptions match
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -170,3 +174,30 @@ def from_link(link: dict[str, Any]) -> Candidate:
     )
     labels = list(dict.fromkeys(names or [key.split(":", 1)[1] for key in keys]))
     return Candidate("LINK", link["link_id"], link["decision"], document, labels)
+
+
+# What a share of each kind carries that rules read; networks and hits are left to the views.
+PAYLOADS: dict[str, Callable[[dict[str, Any]], Candidate | None]] = {
+    "ALERT": from_alert,
+    "ENTITY": from_entity,
+    "LINK": from_link,
+}
+
+
+def from_share(share: dict[str, Any]) -> Candidate | None:
+    """The recipient's copy as a Candidate; None for a revocation (it withdraws a copy and
+    reports nothing to match) and for kinds no rule reads.
+
+    Its revision is the share's version, which grows with every change of that recipient's
+    copy, so each copy it receives can match once; a copy without a version of its own (an
+    alert, a link) reports the share's."""
+    to_candidate = PAYLOADS.get(share["kind"])
+    if share["revoked"] or to_candidate is None:
+        return None
+    found = to_candidate(share[share["kind"].lower()])
+    if found is None:
+        return None
+    version = share["version"] if found.version is None else found.version
+    return found._replace(
+        revision=str(share["version"]), version=version, recipient=share["recipient"]
+    )

@@ -51,6 +51,11 @@ DATA_VIEWS: dict[str, tuple[str, str | None]] = {
 WITHOUT_DATA_VIEW: dict[str, str] = {
     "audit": "the audit trail (who read what, for which case) is for oversight, not the "
     "analysts' space: add its data view in the auditors' own Kibana space",
+    **{
+        f"shared-{name}": "what each agency received: each agency's Kibana space gets data views "
+        f"on its own filtered aliases <prefix>-view-<agency>-{name} (docs/access-control.md)"
+        for name in ("alerts", "links", "entities", "networks", "hits")
+    },
 }
 
 # The map places alerts on geo.locations, the geo_point the sink indexes beside the Avro fields

@@ -39,7 +39,8 @@ class StackSettings(BaseSettings):
     java_home: Path | None = None
     # Elasticsearch refuses to run as root: when root, the stack runs it as this user.
     elasticsearch_user: str = "borderlink"
-    start_timeout_s: float = 120.0
+    # Generous: a first Elasticsearch start on a busy 2-core machine has taken over 2 min.
+    start_timeout_s: float = 300.0
 
     @property
     def run(self) -> Path:

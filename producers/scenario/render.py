@@ -126,6 +126,7 @@ class Renderer:
             or any(m.role == "VICTIM" for m in draft.mentions),
             **arrays,
             "notes": None,
+            "protected_persons": [],  # the agency's SDK writes tokens when it publishes
         }
         truth = {(draft.alert_id, rid): entity for entity, rid in record_ids.items()}
         return alert, truth

@@ -121,6 +121,11 @@ TLPS = {
     "FINANCIAL_INTELLIGENCE": ("AMBER_STRICT", "RED"),
     "LABOUR_INSPECTION": ("GREEN", "AMBER"),
 }
+ADDRESSES_TO_LAW_ENFORCEMENT = {
+    "field": "locations[kind=ADDRESS]",
+    "releasable_to": ["POLICE", "PROSECUTOR"],
+    "reason": "home addresses only to police and prosecutors",
+}
 GRADES = {
     "IMMIGRATION": ("AB", "12"),
     "CUSTOMS": ("AB", "123"),
@@ -227,10 +232,11 @@ class World:
                 "releasable_to": [agency],
                 "originator_control": True,
                 "handling": "Survivor information: do not contact the shelter directly.",
+                "fields": [],
             }
         tlp = self.rng.choice(TLPS[kind])
         others = [p for p in partners if p != agency and p != agency[:2].upper()]
-        # RED names its recipients; the others may add some beyond what the label allows.
+        # RED names its recipients; the others may restrict release to a few (REL TO).
         most = min(3, len(others))
         count = self.rng.randint(min(1, most) if tlp == "RED" else 0, most)
         return {
@@ -238,6 +244,8 @@ class World:
             "releasable_to": sorted(self.rng.sample(others, count)),
             "originator_control": tlp in ("AMBER_STRICT", "RED") or self.rng.random() < 0.3,
             "handling": None,
+            # Agency-wide rule of police and border forces: addresses go to law enforcement only.
+            "fields": [ADDRESSES_TO_LAW_ENFORCEMENT] if kind in ("POLICE", "IMMIGRATION") else [],
         }
 
     def grading(self, agency: str) -> dict[str, str]:

@@ -14,6 +14,18 @@ Each key forgives what another misses (measured on FEBRL4, see bench/febrl.py):
 A key shared by more than `hub_size` records (a placeholder birth date such as 1 January,
 a shelter's phone) is a hub: it stops producing candidates and is reported, so one
 common value cannot make every record a candidate of every other.
+
+The stream worker (not the in-memory `BlockingIndex`) refines a block instead once it
+holds more than `blocking_refine_size` records (`streams.blocks`): it splits it by the next
+attribute `refinements` lists for the key's kind, so a record meets only the earlier
+ones that also agree on that, and a sub-block splits again by the attribute after. Each
+attribute is one the key leaves free and that the variations the key tolerates leave
+intact. Nationality first for the keys that fix a birth year: it does not depend on how
+or in which script a name was written, nor on the country that reported the record. The
+birth year first for the keys that do not fix one: a partial date keeps its year. The
+sounds of the name words the key does not fix: a typo, a nickname or the order of the
+words changes one of them at most. The birth month last: a partial date has none and
+goes to the sub-block every record reads. What is left past `hub_size` is a hub.
 """
 
 from collections.abc import Iterable, Iterator
@@ -26,6 +38,17 @@ from streams.resolve.records import PersonRecord
 # Far above a genuine block (FEBRL4's largest holds 14 records), far below the records
 # that share a placeholder value in a year of alerts.
 HUB_SIZE = 100
+# Key kind -> the attributes that split its blocks as they grow, in order.
+REFINEMENTS: dict[str, tuple[str, ...]] = {
+    "dob": ("nationality", "sound"),
+    "surname": ("nationality", "sound", "month"),
+    "given": ("nationality", "sound", "month"),
+    "initials": ("nationality", "sound", "year"),
+    "name": ("year", "nationality", "month"),
+    "document": ("year", "sound"),
+    "phone": ("year", "sound"),
+    "place": ("year", "sound"),
+}
 
 
 def _phonetic(token: str) -> str:
@@ -55,6 +78,37 @@ def blocking_keys(record: PersonRecord) -> set[str]:
     if record.postcode is not None:
         keys.update(f"place:{_phonetic(token)}:{record.postcode}" for token in tokens)
     return keys
+
+
+def _sounds(kind: str, record: PersonRecord) -> frozenset[str]:
+    """Phonetic keys of the name words, less the one a surname or given-name key fixes."""
+    given = {_phonetic(canonical_given(token)) for token in record.given}
+    surnames = {_phonetic(token) for token in record.surnames}
+    if kind == "surname" and record.surnames:
+        surnames.discard(_phonetic(record.surnames[0]))
+    if kind == "given" and record.given:
+        given.discard(_phonetic(canonical_given(record.given[0])))
+    return frozenset(given | surnames)
+
+
+def refinements(key: str) -> tuple[str, ...]:
+    """The attributes that split the block of `key` once it grows, coarsest first."""
+    return REFINEMENTS.get(key.split(":", 1)[0], ())
+
+
+def refined_values(key: str, attribute: str, record: PersonRecord) -> frozenset[str]:
+    """The record's values of a refinement attribute (one of `refinements(key)`); empty
+    when it has none, several for a dual national or several name words."""
+    if attribute == "nationality":
+        return frozenset(record.nationalities)
+    if attribute == "year":
+        return frozenset({str(record.dob.year)} if record.dob else ())
+    if attribute == "month":
+        month = record.dob.month if record.dob else None
+        return frozenset({f"{month:02d}"} if month is not None else ())
+    if attribute == "sound":
+        return _sounds(key.split(":", 1)[0], record)
+    raise ValueError(f"no refinement attribute {attribute!r}")
 
 
 class BlockingIndex:

@@ -101,7 +101,7 @@ def test_an_investigator_finds_her_and_sees_her_network_and_route(
     prefix = config.elasticsearch.index_prefix
     # Person, phone, vehicle, account: the four entities of her network.
     wait_for(
-        lambda: resolved_person(es, prefix, border["alert_id"]),
+        lambda: resolved_person(es, prefix, border["alert_id"], agency=agencies["CO_CONSOLE"]),
         timeout_s=120,
         what="her network",
     )
@@ -112,7 +112,7 @@ def test_an_investigator_finds_her_and_sees_her_network_and_route(
         )
         page = browser.new_page(viewport={"width": 1280, "height": 1400})
         page.goto(f"{console_url}/")
-        page.fill("#agency", f"co.fiscalia-{run_id}")
+        page.fill("#agency", agencies["CO_CONSOLE"])
         page.dispatch_event("#agency", "change")  # remembered in localStorage
         page.fill("#case", f"CASE-{run_id}")
         page.fill("#query", f"ana lucia ferreira {surname}")
@@ -138,7 +138,7 @@ def test_an_investigator_finds_her_and_sees_her_network_and_route(
         expect(sightings.first).to_contain_text("Guabito")
         expect(page.locator("#sightings-map circle.sighting")).to_have_count(2)
         expect(page.locator("#links li").first).to_contain_text("same person")
-        assert page.evaluate("localStorage.getItem('borderlink.agency')") == f"co.fiscalia-{run_id}"
+        assert page.evaluate("localStorage.getItem('borderlink.agency')") == agencies["CO_CONSOLE"]
 
         shot = tmp_path / "entity.png"
         page.screenshot(path=str(shot), full_page=True)

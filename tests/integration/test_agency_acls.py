@@ -148,6 +148,17 @@ def test_an_agency_may_not_write_another_agencys_topic(
     )
 
 
+def test_an_agency_writes_its_own_disclosures_topic_only(
+    pair: tuple[Agency, Agency], admin: AdminClient, agency_bootstrap: str
+) -> None:
+    a, b = pair
+    topics.provision(admin, [topics.disclosures(a.id), topics.disclosures(b.id)])
+    assert produce(a.kafka(agency_bootstrap), topics.disclosures(a.id)) is None
+    assert code(produce(a.kafka(agency_bootstrap), topics.disclosures(b.id))) == (
+        KafkaError.TOPIC_AUTHORIZATION_FAILED
+    )
+
+
 def test_an_agency_reads_its_outbound_topics_and_nothing_else(
     pair: tuple[Agency, Agency], agency_bootstrap: str
 ) -> None:

@@ -103,12 +103,12 @@ def test_search_api_on_the_real_stack(config, agencies, worker, sink, es, run_id
     _publish(config, alerts)
     prefix = config.elasticsearch.index_prefix
     person = wait_for(
-        lambda: resolved_person(es, prefix, border["alert_id"]),
+        lambda: resolved_person(es, prefix, border["alert_id"], agency=agencies["CO_API"]),
         timeout_s=120,
         what="his entity and network",
     )
     caller = {
-        "X-Borderlink-Agency": f"co.fiscalia-api-{run_id}",  # not the console test's caller
+        "X-Borderlink-Agency": agencies["CO_API"],  # not the console test's caller
         "X-Borderlink-User": "jdoe",
         "X-Borderlink-Case": f"CASE-{run_id}",
     }
@@ -163,6 +163,10 @@ def test_search_api_on_the_real_stack(config, agencies, worker, sink, es, run_id
 
     refused = httpx.get(f"{api}/api/search", params={"q": f"nobody-{run_id}"})
     assert refused.status_code == 400 and "X-Borderlink-Agency" in refused.json()["detail"]
+    # An agency no sharing agreement names has no view, so nothing to search in.
+    outsider = {**caller, "X-Borderlink-Agency": f"ve.saime-{run_id}"}
+    barred = httpx.get(f"{api}/api/search", params={"q": "ferreira"}, headers=outsider)
+    assert barred.status_code == 403 and "no view" in barred.json()["detail"]
 
     # Every request is on the audit topic, with who, what and why.
     decoder = codec(config.registry, "AuditEvent")

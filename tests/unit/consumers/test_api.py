@@ -69,7 +69,7 @@ def audit() -> FakeAudit:
 
 @pytest.fixture
 def client(audit: FakeAudit) -> TestClient:
-    return TestClient(create_app(FakeSearch(), audit))
+    return TestClient(create_app(lambda agency: FakeSearch(), audit))
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ def test_unknown_entities_and_unkeyable_values_are_clear_errors(
 
 
 def test_nothing_is_disclosed_while_the_audit_log_is_down() -> None:
-    client = TestClient(create_app(FakeSearch(), FakeAudit(up=False)))
+    client = TestClient(create_app(lambda agency: FakeSearch(), FakeAudit(up=False)))
     response = client.get("/api/entities/e1", headers=AGENCY)
     assert response.status_code == 503
     assert "Sokolov" not in response.text and "audit log is unavailable" in response.text
@@ -166,6 +166,6 @@ def test_a_failed_search_is_audited_as_a_failure() -> None:
             raise ConnectionError("elasticsearch unreachable")
 
     audit = FakeAudit()
-    client = TestClient(create_app(Broken(), audit), raise_server_exceptions=False)
+    client = TestClient(create_app(lambda agency: Broken(), audit), raise_server_exceptions=False)
     assert client.get("/api/search", params={"q": "x"}, headers=AGENCY).status_code == 500
     assert [(e["action"], e["status"]) for e in audit.events] == [("SEARCH", 500)]

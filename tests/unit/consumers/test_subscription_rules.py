@@ -1,5 +1,6 @@
-"""Subscriptions without a stack: definitions, their queries, the documents they read, how hits
-become matches, delivery before commit, and the tail's filters and lines."""
+"""Subscriptions without a stack: definitions, their queries, the documents they read (an
+agency's shares), how hits become matches for the recipient's analysts only, delivery before
+commit, and the tail's filters and lines."""
 
 import math
 from datetime import UTC, datetime
@@ -10,7 +11,7 @@ import pytest
 from consumers.subscriptions import matcher as matcher_module
 from consumers.subscriptions.matcher import SubscriptionMatcher, delivery_audit, match_record
 from consumers.subscriptions.percolate import Hit, StoredPercolator, split_named
-from consumers.subscriptions.records import from_alert, from_entity, from_link
+from consumers.subscriptions.records import from_alert, from_entity, from_link, from_share
 from consumers.subscriptions.rules import (
     SubscriptionInvalid,
     match_id,
@@ -291,6 +292,34 @@ def test_a_score_that_is_not_a_number_is_left_out_rather_than_failing_the_reques
     assert "score" not in found.fields
 
 
+def _share(kind: str, payload: dict[str, Any] | None, **fields: Any) -> dict[str, Any]:
+    """A Share as the policy stage sends it to co.fiscalia."""
+    share = {"recipient": "co.fiscalia", "kind": kind, "subject_id": "x1", "version": 2}
+    share |= {"revoked": payload is None, "alert": None, "link": None, "entity": None}
+    return share | {"network": None, "hit": None, kind.lower(): payload, **fields}
+
+
+def test_a_share_reads_as_its_recipients_copy_revised_by_the_share_version() -> None:
+    payload = _alert(persons=[{"record_id": "p1", "full_name": "Ana"}])
+    alert, record = from_share(_share("ALERT", payload)), from_alert(payload)
+    assert alert is not None and record is not None and alert.recipient == "co.fiscalia"
+    assert alert.document == record.document and alert.record_id == "a1"
+    # An alert has no version of its own: the share's, which grows with each changed copy.
+    assert alert.revision == "2" and alert.version == 2
+    entity = from_share(_share("ENTITY", _entity("PERSON", ["Ana"]), version=5))
+    assert entity is not None and entity.version == 3 and entity.revision == "5"
+    link = from_share(_share("LINK", _link("SAME_PERSON", [_compared("name", "Ana", "Ana")])))
+    assert link is not None and link.revision == "2" and link.fields["decision"] == "MATCH"
+
+
+def test_revocations_networks_and_hits_are_shares_with_nothing_to_match() -> None:
+    assert from_share(_share("ALERT", None, reason="alert retracted by its agency")) is None
+    assert from_share(_share("NETWORK", {"network_id": "n1"})) is None
+    assert from_share(_share("HIT", {"hit_id": "h1"})) is None
+    retired = _entity("PERSON", ["Ana"], status="RETIRED")
+    assert from_share(_share("ENTITY", retired)) is None
+
+
 # -- hits -> matches -----------------------------------------------------------------------
 
 
@@ -356,7 +385,8 @@ def test_a_match_says_what_matched_and_why_and_its_delivery_is_audited() -> None
     assert audit["action"] == "SUBSCRIPTION_DELIVERY" and audit["user"] == "jdoe"
     assert audit["agency"] == "co.fiscalia" and audit["case_ref"] == "CO-2026-114"
     assert f"match={match['match_id']}" in audit["query"] and "record=ENTITY:e1" in audit["query"]
-    assert audit == delivery_audit(sub, match)  # a replayed delivery overwrites its record
+    # A replayed delivery has the same audit id: the sink refuses it, the first record stands.
+    assert audit == delivery_audit(sub, match)
 
 
 # -- delivery before commit ----------------------------------------------------------------
@@ -430,14 +460,22 @@ class FakeProducer:
 
 
 class FakePercolator:
-    """Matches every document to every subscription, on its countries."""
+    """Stored queries: every one of them runs (not only those asked for) and matches every
+    document, on its countries."""
+
+    def __init__(self, stored: dict[str, dict[str, Any]]) -> None:
+        self.stored, self.requests = stored, 0
 
     def percolate(self, documents: list[dict[str, Any]], subscriptions: dict) -> list[Hit]:
+        self.requests += 1
         return [
             Hit(slot, sid, [f"countries:{c}" for c in doc["record"]["countries"]])
             for slot, doc in enumerate(documents)
-            for sid in subscriptions
+            for sid in self.stored
         ]
+
+
+SHARED_TOPIC = "out.co.fiscalia.shared"
 
 
 @pytest.fixture
@@ -445,35 +483,70 @@ def matcher(monkeypatch: pytest.MonkeyPatch) -> SubscriptionMatcher:
     monkeypatch.setattr(matcher_module, "codec", lambda registry, name: FakeCodec())
     monkeypatch.setattr(matcher_module, "AdminClient", lambda conf: None)
     built = SubscriptionMatcher(matcher_config=MatcherSettings())
-    built.percolator = FakePercolator()
+    built.percolator = FakePercolator(built.active)
     sub = _sub(countries=["PA"])
     built.active[sub["subscription_id"]] = sub
     return built
 
 
+def _shared(offset: int = 0, **fields: Any) -> FakeMessage:
+    return FakeMessage(SHARED_TOPIC, _share("ALERT", _alert(), **fields), offset)
+
+
 def test_offsets_are_committed_once_matches_and_audit_records_are_delivered(matcher) -> None:
-    consumer, producer = FakeConsumer([FakeMessage("alerts.valid", _alert())]), FakeProducer()
+    consumer, producer = FakeConsumer([_shared()]), FakeProducer()
     assert matcher.process(consumer, FakeConsumer([]), producer) == 1
     assert [topic for topic, _ in producer.produced] == ["sub.jdoe", "audit"]
     assert consumer.commits == 1 and matcher.stats.matches == 1
 
 
 def test_a_batch_whose_matches_are_not_delivered_is_not_committed(matcher) -> None:
-    consumer = FakeConsumer([FakeMessage("alerts.valid", _alert())])
+    consumer = FakeConsumer([_shared()])
     with pytest.raises(RuntimeError, match="not delivered"):
         matcher.process(consumer, FakeConsumer([]), FakeProducer(fails=True))
     assert consumer.commits == 0  # replayed after a restart: the same match ids
 
 
-def test_an_unreadable_record_is_dead_lettered_and_the_batch_goes_on(matcher) -> None:
-    messages = [FakeMessage("corr.links", b"garbage", 7), FakeMessage("alerts.valid", _alert())]
+def test_an_unreadable_share_is_dead_lettered_and_the_batch_goes_on(matcher) -> None:
+    messages = [FakeMessage(SHARED_TOPIC, b"garbage", 7), _shared(8)]
     consumer, producer = FakeConsumer(messages), FakeProducer()
     matcher.process(consumer, FakeConsumer([]), producer)
     topics_written = [topic for topic, _ in producer.produced]
     assert topics_written == ["dlq.subscriptions", "sub.jdoe", "audit"]
     letter = producer.produced[0][1]
-    assert letter["source_topic"] == "corr.links" and letter["source_offset"] == 7
+    assert letter["source_topic"] == SHARED_TOPIC and letter["source_offset"] == 7
     assert letter["value"] == b"garbage" and consumer.commits == 1
+
+
+def test_a_share_matches_only_subscriptions_of_its_recipient(matcher) -> None:
+    theirs = new_subscription(analyst="kroy", agency="tt.police", countries=["PA"])
+    matcher.active[theirs["subscription_id"]] = theirs
+    ours = next(s for s in matcher.active if s != theirs["subscription_id"])
+    # Both rules match every copy; each agency's analysts get its own copy only.
+    to_tt = FakeMessage("out.tt.police.shared", _share("ALERT", _alert(), recipient="tt.police"))
+    consumer, producer = FakeConsumer([_shared(), to_tt]), FakeProducer()
+    matcher.process(consumer, FakeConsumer([]), producer)
+    delivered = [(t, m["subscription_id"]) for t, m in producer.produced if t.startswith("sub.")]
+    assert delivered == [("sub.jdoe", ours), ("sub.kroy", theirs["subscription_id"])]
+
+    # A copy for an agency nobody subscribes for is not even percolated.
+    requests = matcher.percolator.requests
+    to_pa = _share("ALERT", _alert(), recipient="pa.migracion")
+    matcher.process(
+        FakeConsumer([FakeMessage("out.pa.migracion.shared", to_pa)]), FakeConsumer([]), producer
+    )
+    assert matcher.percolator.requests == requests and matcher.stats.matches == 2
+
+
+def test_each_changed_copy_matches_once_and_a_revocation_not_at_all(matcher) -> None:
+    messages = [_shared(0), _shared(1), _shared(2, version=3), _shared(3, version=4)]
+    messages.append(FakeMessage(SHARED_TOPIC, _share("ALERT", None, version=5), 4))
+    producer = FakeProducer()
+    matcher.process(FakeConsumer(messages), FakeConsumer([]), producer)
+    matches = [m for t, m in producer.produced if t == "sub.jdoe"]
+    # Version 2 twice (a replay): one match id; versions 3 and 4: one each.
+    assert [m["version"] for m in matches] == [2, 2, 3, 4]
+    assert len({m["match_id"] for m in matches}) == 3
 
 
 class FakeIndex:

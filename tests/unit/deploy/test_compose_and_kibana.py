@@ -229,8 +229,10 @@ def test_workers_scale_without_sharing_state_or_ports() -> None:
     worker = services()["worker"]
     assert "container_name" not in worker and "ports" not in worker
     datadir = worker["environment"]["BORDERLINK_STREAMS_DATADIR"]
-    # An anonymous volume (no source): each replica gets its own RocksDB folder.
-    assert worker["volumes"] == [datadir]
+    # An anonymous volume (no source): each replica gets its own RocksDB folder; the
+    # sharing agreements are the one thing they share, read-only.
+    policy = worker["environment"]["BORDERLINK_STREAMS_POLICY_DIR"]
+    assert worker["volumes"] == [datadir, f"${{POLICY_DIR:-../policy}}:{policy}:ro"]
     assert worker["command"] == ["borderlink", "worker"]
 
 

@@ -81,6 +81,7 @@ def test_an_agency_is_granted_its_own_topics_and_groups_only() -> None:
     ) == [
         ("GROUP", "gy.police.", "PREFIXED", "READ"),
         ("TOPIC", "in.gy.police", "LITERAL", "WRITE"),
+        ("TOPIC", "in.gy.police.", "PREFIXED", "WRITE"),
         ("TOPIC", "out.gy.police.", "PREFIXED", "READ"),
     ]
 
@@ -92,6 +93,10 @@ def test_an_agency_is_granted_its_own_topics_and_groups_only() -> None:
         (TOPIC, "in.gy.police", DESCRIBE, True),  # metadata, for the producer
         (TOPIC, "in.gy.police", READ, False),  # what it sent is the pipeline's to read
         (TOPIC, "in.gy.police-2", WRITE, False),  # another agency whose id extends this one
+        (TOPIC, "in.gy.police.disclosures", WRITE, True),
+        (TOPIC, "in.gy.police.disclosures", READ, False),
+        (TOPIC, "in.gy.police-2.disclosures", WRITE, False),
+        (TOPIC, "in.sr.police.disclosures", WRITE, False),
         (TOPIC, "in.sr.police", WRITE, False),
         (TOPIC, "out.gy.police.hits", READ, True),
         (TOPIC, "out.gy.police.hits", WRITE, False),

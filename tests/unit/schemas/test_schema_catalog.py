@@ -58,6 +58,7 @@ ALERT_FIELDS = [
     "transactions",
     "locations",
     "notes",
+    "protected_persons",
 ]
 ENUMS = {
     "AgencyKind": "POLICE IMMIGRATION CUSTOMS PROSECUTOR LABOUR_INSPECTION "

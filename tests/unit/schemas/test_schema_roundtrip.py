@@ -57,6 +57,13 @@ def full_alert() -> dict:
             "releasable_to": ["VE", "gy.police"],
             "originator_control": True,
             "handling": "Do not contact the shelter directly.",
+            "fields": [
+                {
+                    "field": "locations[kind=SHELTER]",
+                    "releasable_to": ["gy.police"],
+                    "reason": "the shelter only to the police that protects it",
+                }
+            ],
         },
         "grading": {"source_reliability": "B", "information_credibility": "C2"},
         "involves_survivor": True,
@@ -195,6 +202,23 @@ def full_alert() -> dict:
             }
         ],
         "notes": "Reported jointly with the coast guard.",
+        "protected_persons": [
+            {
+                "person_ref": "p2",
+                "tokens": {
+                    "epoch": "2026-1",
+                    "identifiers": ["q0Yl7ZKmA3sFz5VdJbN2tQ"],
+                    "dob": {
+                        "year": "Xw3kP9LmQ2rT8vYb1nC4dA",
+                        "month": None,
+                        "day": None,
+                        "day_month": None,
+                    },
+                    "name_clk": "AAEC",
+                    "surname_clk": None,
+                },
+            }
+        ],
     }
 
 
@@ -221,6 +245,7 @@ def test_minimal_alert_is_written_and_read_back_with_the_defaults():
         "releasable_to": [],
         "originator_control": True,
         "handling": None,
+        "fields": [],
     }
     assert alert["grading"] == {"source_reliability": "F", "information_credibility": "C6"}
     assert alert["notes"] is None

@@ -60,9 +60,12 @@ class FakeRegistry:
 def test_subjects_are_the_full_names_of_the_top_level_records():
     assert tuple(top_level_records()) == SUBJECTS
     published = {"Alert", "DeadLetter", "Link", "Hub", "Entity", "Network", "CrossBorderHit"}
+    published.add("Share")  # an envelope of the others, per recipient agency
     written = {"Feedback", "AuditEvent"}  # by analysts' tools and the search API
     subscribed = {"Subscription", "SubscriptionMatch"}  # analysts' standing queries, matches
-    names = {*published, *written, *subscribed}
+    # Survivor protection: notices to agencies, their disclosure requests and decisions.
+    survivors = {"HitNotice", "DisclosureRequest", "DisclosureDecision"}
+    names = {*published, *written, *subscribed, *survivors}
     assert {f"org.borderlink.v1.{name}" for name in names} == set(SUBJECTS)
     assert SUBJECT_NAME_STRATEGY(None, "org.borderlink.v1.Alert") == ALERT_SUBJECT
     assert COMPATIBILITY == "FULL_TRANSITIVE"

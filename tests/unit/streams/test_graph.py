@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from streams.graph import Changes, Graph
+from streams.graph import Batch, Changes, Graph
 from streams.links import link_id
 from streams.relations import alert_structure
 
@@ -375,3 +375,164 @@ def test_a_retraction_takes_the_alert_out_of_everything(
     assert graph.add_link(late, AT) == Changes(erased=[late["link_id"]])
     assert graph.add_alert(bank, AT) == Changes()
     assert graph.retract(bank["alert_id"], AT) == Changes()
+
+
+# -- batches (Graph.update: what the worker's graph stage calls) ----------------------------
+
+
+def _sent(graph: Graph, messages: list[dict[str, Any]]) -> Batch:
+    """A batch as the worker runs it: update, publish what it says, then commit."""
+    batch = graph.update(messages, AT)
+    graph.commit()
+    return batch
+
+
+def _final(view: View) -> tuple[frozenset[Any], frozenset[Any]]:
+    """The active entities and networks a reader ends with, without versions or times."""
+    entities = frozenset(
+        (
+            e["entity_id"],
+            e["network_id"],
+            tuple(f"{m['alert_id']}/{m['record_id']}" for m in e["members"]),
+            tuple(e["labels"]),
+        )
+        for e in view.active("entity")
+    )
+    networks = frozenset(
+        (
+            n["network_id"],
+            n["records"],
+            tuple(n["countries"]),
+            tuple((e["entity_id"], e["records"]) for e in n["entities"]),
+            tuple((e["from_entity"], e["to_entity"], e["relation"]) for e in n["edges"]),
+        )
+        for n in view.active("network")
+    )
+    return entities, networks
+
+
+def _merge_and_split(border: dict[str, Any], bank: dict[str, Any]) -> list[dict[str, Any]]:
+    """Graph-topic messages: three alerts, two matches that merge them, a hub, an undo."""
+    ad = structure(
+        "ec.policia",
+        "EC",
+        persons=[{"record_id": "p1", "full_name": "MARIA PEREZ"}],
+        phones=[{"record_id": "t1", "holder_ref": "p1", "number": "+593 99 123 4567"}],
+    )
+    first = link(ref(border, "p1"), ref(bank, "p1"))
+    second = link(ref(bank, "p1"), ref(ad, "p1"))
+    phone = link(ref(border, "t1"), ref(ad, "t1"), "SHARED_IDENTIFIER", field="phone")
+    undo = {
+        "feedback_id": str(uuid.uuid4()),
+        "action": "UNDO_LINK",
+        "link_id": first["link_id"],
+        "analyst": "jdoe",
+        "agency": "co.fiscalia",
+        "reason": "different date of birth",
+    }
+    return [
+        border,
+        bank,
+        {"link": first, "hub_key": None},
+        ad,
+        {"link": second, "hub_key": None},
+        {"link": phone, "hub_key": "phone:+593991234567"},
+        {"hub": "phone:+593991234567"},
+        {"feedback": undo, "source": {}},
+    ]
+
+
+def test_a_batch_ends_where_the_same_updates_one_by_one_end(
+    border: dict[str, Any], bank: dict[str, Any]
+) -> None:
+    messages = _merge_and_split(border, bank)
+    one_by_one, graph = View(), new_graph()
+    for message in messages:
+        one_by_one.apply(_sent(graph, [message]).changes)
+    batched, graph = View(), new_graph()
+    batch = _sent(graph, messages)
+    batched.apply(batch.changes)
+    assert _final(batched) == _final(one_by_one)
+    # The undo split the merge: {border} and {bank, ad} as people, in two networks.
+    people = sorted(len(e["members"]) for e in batched.active("entity") if e["kind"] == "PERSON")
+    assert people == [1, 2] and len(batched.active("network")) == 2
+    assert batch.undone == {7: [messages[2]["link"]["link_id"]]} and not batch.errors
+    # One record per id per batch, each at version 1: nothing in between was published.
+    published = [*batch.changes.entities, *batch.changes.networks]
+    assert all(r["version"] == 1 for r in published)
+    assert len({r.get("entity_id") or r["network_id"] for r in published}) == len(published)
+
+
+def test_a_batch_gives_the_same_ids_in_any_order(
+    border: dict[str, Any], bank: dict[str, Any]
+) -> None:
+    messages = _merge_and_split(border, bank)[:6]  # merges only: feedback comes after
+    results = set()
+    for order in itertools.islice(itertools.permutations(messages), 0, None, 37):
+        view = View()
+        view.apply(_sent(new_graph(), list(order)).changes)
+        results.add(_final(view))
+    assert len(results) == 1
+
+
+def test_versions_grow_across_batches_and_a_replayed_batch_publishes_nothing(
+    border: dict[str, Any], bank: dict[str, Any]
+) -> None:
+    messages = _merge_and_split(border, bank)
+    view, graph = View(), new_graph()  # View.apply asserts each version beats the last
+    for start in range(0, len(messages), 3):
+        view.apply(_sent(graph, messages[start : start + 3]).changes)
+    assert max(r["version"] for r in [*view.entities.values(), *view.networks.values()]) > 1
+    assert _sent(graph, messages).changes == Changes()
+
+
+def test_a_batch_not_committed_leaves_no_state_and_is_sent_again(
+    border: dict[str, Any], bank: dict[str, Any]
+) -> None:
+    """A worker that stops between computing a batch and committing it (outputs maybe
+    unsent) reads the batch again: it must publish the same records, not nothing."""
+    messages = _merge_and_split(border, bank)
+    graph = new_graph()
+    _sent(graph, messages[:3])
+    lost = graph.update(messages[3:], AT)
+    graph.discard()
+    again = _sent(graph, messages[3:])
+    assert again.changes == lost.changes and again.changes.networks
+
+
+def test_a_cross_border_hit_in_a_batch_names_the_link_that_made_it(
+    border: dict[str, Any], bank: dict[str, Any]
+) -> None:
+    same = link(ref(border, "p1"), ref(bank, "p1"))
+    batch = _sent(new_graph(), [border, bank, {"link": same, "hub_key": None}])
+    (hit,) = batch.changes.hits
+    assert hit["countries"] == ["CO", "PA"] and hit["new_countries"] == ["CO", "PA"]
+    assert hit["link_id"] == same["link_id"] and hit["records"] == 4
+
+
+def test_a_failing_message_is_reported_and_the_rest_of_the_batch_applied(
+    border: dict[str, Any], bank: dict[str, Any]
+) -> None:
+    stranger = {"alert_id": "new-alert", "record_id": "p1", "agency": "gy.police", "country": "GY"}
+    # A link whose right side lacks its country: the left node is made before it fails.
+    broken = link(stranger, {**ref(bank, "p1"), "country": "CO"})
+    del broken["right"]["country"]
+    unknown = {"feedback_id": "f", "action": "UNDO_LINK", "link_id": "nope", "reason": "x"}
+    same = link(ref(border, "p1"), ref(bank, "p1"))
+    messages = [
+        border,
+        {"link": broken, "hub_key": None},
+        bank,
+        {"feedback": unknown, "source": {}},
+        {"link": same, "hub_key": None},
+    ]
+    view, graph = View(), new_graph()
+    batch = _sent(graph, messages)
+    view.apply(batch.changes)
+    assert list(batch.errors) == [1] and isinstance(batch.errors[1], KeyError)
+    assert list(batch.problems) == [3] and "no link 'nope'" in batch.problems[3][0]
+    (network,) = view.active("network")
+    assert network["records"] == 4 and network["countries"] == ["CO", "PA"]
+    assert len(batch.changes.hits) == 1
+    # Nothing of the failed message stayed behind.
+    assert graph.nodes.get("new-alert/p1") is None and broken["link_id"] not in graph.edges

@@ -160,9 +160,10 @@ def test_a_notice_says_only_that_a_match_exists_at_the_other_agency() -> None:
 
 def test_only_the_holder_decides_a_disclosure_request() -> None:
     notice = HitNotice("h1", "pa.police", "a/p1", "co.migracion", Strength.STRONG, "2026-1")
-    request = request_disclosure(notice, "joint investigation 2026-114, prosecutor's order")
+    purpose = "joint investigation, prosecutor's order"
+    request = request_disclosure(notice, purpose, "PA-2026-114")
     assert (request.requester, request.holder) == ("pa.police", "co.migracion")
-    assert request == request_disclosure(notice, "joint investigation 2026-114, prosecutor's order")
+    assert request == request_disclosure(notice, purpose, "PA-2026-114")
 
     with pytest.raises(PermissionError, match=r"only co\.migracion decides"):
         decide_disclosure(request, "pa.police", approve=True, reason="self-approval")
@@ -171,7 +172,11 @@ def test_only_the_holder_decides_a_disclosure_request() -> None:
     assert (denied.status, denied.contact) == (DisclosureStatus.DENIED, None)
     assert (approved.status, approved.contact) == (DisclosureStatus.APPROVED, "desk 4")
     with pytest.raises(ValueError, match="purpose"):
-        request_disclosure(notice, " ")
+        request_disclosure(notice, " ", "PA-2026-114")
+    with pytest.raises(ValueError, match="case"):
+        request_disclosure(notice, purpose, "")
+    with pytest.raises(ValueError, match="contact point"):
+        decide_disclosure(request, "co.migracion", True, "consent given")
 
 
 def test_fitted_thresholds_separate_labelled_levels() -> None:
