@@ -57,9 +57,9 @@ class Planted:
         digits = "".join(str(int(c, 16) % 10) for c in run_id)
         dob = f"{1931 + int(run_id[:2], 16) % 15}-{1 + int(run_id[2], 16) % 12:02d}-"
         return cls(
-            # Not run_surname(run_id[2:]): other tests' names are run_surname(run_id), which
-            # ends with it, and the scan looks for substrings.
-            given=run_surname(run_id[2:] + "a9"),
+            # Backwards: other tests' names are run_surname of run_id and of run_id[2:], read
+            # forwards, and the scan looks for substrings.
+            given=run_surname(run_id[::-1][2:]),
             surname=run_surname(run_id[::-1]),
             dob=dob + f"{1 + int(run_id[3:5], 16) % 28:02d}",
             phone="6" + digits[:7],
