@@ -33,6 +33,7 @@ from borderlink.workers import running
 from consumers import elasticsearch_client
 from deploy.local import Stack
 from producers import AlertPublisher
+from producers.privacy import DEMO_KEY
 from producers.scenario import generate
 from schemas import register_all
 from streams.settings import StreamSettings
@@ -212,7 +213,8 @@ def main() -> None:
     raw = Producer({**cfg.kafka.librdkafka(), "acks": "all", "linger.ms": 0})
     with (
         running(stack.settings.logs) as workers,
-        AlertPublisher(AGENCY, cfg, **{"linger.ms": 0}) as publisher,
+        # The scenario has survivors: the SDK tokenises them (under the public demo key).
+        AlertPublisher(AGENCY, cfg, privacy_key=DEMO_KEY, **{"linger.ms": 0}) as publisher,
     ):
         time.sleep(15)  # the worker joins its group and recovers its tables
         workers.check_alive()
